@@ -1,0 +1,44 @@
+/**
+How a computed backoff delay is randomised.
+
+- `full`: anywhere from 0 to the delay (spreads a crowd of clients furthest).
+- `equal`: from half the delay to the delay.
+- `none`: exactly the delay.
+*/
+export type Jitter = 'full' | 'equal' | 'none';
+
+/**
+The shape of an exponential backoff: `minDelay * factor ** retryIndex`, capped at `maxDelay`, then jittered.
+*/
+export type BackoffCurve = {
+	readonly minDelay: number;
+	readonly maxDelay: number;
+	readonly factor: number;
+	readonly jitter: Jitter;
+};
+
+/**
+The delay before retry number `retryIndex + 1` (the first retry has index 0).
+
+Pure: the random source is a parameter, returning values in [0, 1).
+
+@returns A whole number of milliseconds in [0, maxDelay].
+*/
+export const backoffDelay = (curve: BackoffCurve, retryIndex: number, random: () => number): number => {
+	// Grows to Infinity for large indexes, which the cap then absorbs.
+	const ceiling = Math.min(curve.maxDelay, curve.minDelay * (curve.factor ** Math.max(0, retryIndex)));
+	const unit = Math.min(Math.max(random(), 0), 1);
+	switch (curve.jitter) {
+		case 'full': {
+			return Math.round(ceiling * unit);
+		}
+
+		case 'equal': {
+			return Math.round((ceiling / 2) + ((ceiling / 2) * unit));
+		}
+
+		case 'none': {
+			return Math.round(ceiling);
+		}
+	}
+};

@@ -1,0 +1,196 @@
+import {HTTPError, type NormalizedOptions} from 'ky';
+import type {KnoudsCode} from '../catalog.js';
+import type {StopReason} from '../decide.js';
+import {errorBodyFromValue, parseErrorBody, type ErrorBody} from '../error-body.js';
+import {isTransient} from '../failure.js';
+import {hideProperty, redactHeaders, redactRequest} from '../redact.js';
+import {messageFor} from './message.js';
+
+// Symbol.for, so that a KnoudsError from a second copy of this package is still recognised.
+const brand = Symbol.for('knouds-retry.KnoudsError');
+
+/**
+What a `KnoudsError` is made from, besides the response.
+*/
+export type KnoudsErrorInit = {
+	/**
+	The error body: a string is parsed as JSON where it can be; any other value is taken as already parsed.
+	*/
+	readonly body?: unknown;
+	/**
+	The request that failed. Only a redacted copy (no body, credentials replaced) is kept.
+	*/
+	readonly request?: Request;
+	/**
+	How many requests the call sent.
+	@default 1
+	*/
+	readonly attempts?: number;
+	/** The wait the server asked for with `Retry-After`, in milliseconds. */
+	readonly retryAfterMs?: number | undefined;
+	/** Why retrying stopped, when it was the retry loop that gave up. */
+	readonly stopReason?: StopReason | undefined;
+	/** Whether the body was cut at the read limit. */
+	readonly truncated?: boolean;
+	/** ky's normalised options; kept with credentials redacted. */
+	readonly options?: Readonly<NormalizedOptions>;
+};
+
+const toErrorBody = (init: KnoudsErrorInit): ErrorBody => typeof init.body === 'string' ? parseErrorBody(init.body, init.truncated) : errorBodyFromValue(init.body, init.truncated);
+
+const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: Request): Readonly<NormalizedOptions> =>
+	Object.freeze({...options, method: request.method, headers: redactHeaders(options?.headers), body: undefined, context: {}}) as unknown as Readonly<NormalizedOptions>;
+
+/**
+A failed Knouds API call: the API's answer, what to do about it, and how the retry loop ended.
+
+It extends ky's `HTTPError` (and keeps its `name`), so `isHTTPError(error)` and existing `catch`
+blocks keep working. Credentials never appear in it: `request` and `options` are redacted copies,
+hidden from `JSON.stringify` and `util.inspect`.
+
+@example
+```
+import {isKnoudsError} from 'knouds-retry';
+
+try {
+	await api.post('v1/models/flux/run', {json: {inputs}}).json();
+} catch (error) {
+	if (isKnoudsError(error, 'CAPABILITY_DENIED')) {
+		console.error(`This key lacks ${error.required}`);
+	}
+}
+```
+*/
+export class KnoudsError extends HTTPError {
+	/** The HTTP status. */
+	readonly status: number;
+	/** The Knouds code, exactly as sent; `undefined` when the API sent none (the codeless 401 and 404, a proxy's page). */
+	readonly code: string | undefined;
+	/** Whether the failure is transient by nature: the same call can succeed later. Independent of the policy that ran. */
+	readonly retryable: boolean;
+	/** How many requests the call sent, retries included. */
+	readonly attempts: number;
+	/** The wait the server asked for with `Retry-After`, in milliseconds, when it sent one. */
+	readonly retryAfterMs: number | undefined;
+	/** Why the retry loop stopped: `terminal`, `retries-exhausted`, `retry-after-too-long`, `total-timeout` or `should-retry`. */
+	readonly stopReason: StopReason | undefined;
+	/** The parsed JSON body, or the raw text when it was not JSON (cut at 1 MiB), or `undefined` when empty. */
+	readonly body: unknown;
+	/** The API's own `error` text, when it sent one. */
+	readonly apiMessage: string | undefined;
+	/** CAPABILITY_DENIED: the capability the endpoint needs. */
+	readonly required: string | undefined;
+	/** CAPABILITY_ABOVE_CEILING: the capability or capabilities asked for. */
+	readonly attempted: string | readonly string[] | undefined;
+	/** PROVIDER_SUBMIT_FAILED: the upstream provider's HTTP status. */
+	readonly providerStatus: number | undefined;
+	/** PROVIDER_SUBMIT_FAILED: the upstream provider's answer. */
+	readonly providerBody: unknown;
+
+	constructor(response: Response, init: KnoudsErrorInit = {}) {
+		const request = redactRequest(init.request?.url ?? (response.url || 'http://invalid.invalid/'), init.request?.method ?? 'GET', init.request?.headers);
+		super(response, request, safeOptions(init.options, request));
+		const parsed = toErrorBody(init);
+		hideProperty(this, 'request', request);
+		hideProperty(this, 'options', safeOptions(init.options, request));
+		this.status = response.status;
+		this.code = parsed.code;
+		this.apiMessage = parsed.apiMessage;
+		this.body = parsed.body;
+		this.data = parsed.body;
+		this.required = parsed.context.required;
+		this.attempted = parsed.context.attempted;
+		this.providerStatus = parsed.context.providerStatus;
+		this.providerBody = parsed.context.providerBody;
+		this.retryable = isTransient(this.status, this.code, this.providerStatus);
+		this.attempts = init.attempts ?? 1;
+		this.retryAfterMs = init.retryAfterMs;
+		this.stopReason = init.stopReason;
+		this.message = messageFor({...parsed, status: this.status, method: request.method, url: request.url, attempts: this.attempts, retryAfterMs: this.retryAfterMs, stopReason: this.stopReason});
+		// The stack was captured with ky's generic message; capture it again so it leads with ours.
+		Error.captureStackTrace(this, KnoudsError);
+	}
+
+	/** @internal */
+	get [brand](): true {
+		return true;
+	}
+
+	/**
+	A plain, credential-free summary for logs and `JSON.stringify`.
+	*/
+	toJSON(): Record<string, unknown> {
+		return {
+			name: 'KnoudsError',
+			message: this.message,
+			status: this.status,
+			code: this.code,
+			retryable: this.retryable,
+			attempts: this.attempts,
+			retryAfterMs: this.retryAfterMs,
+			stopReason: this.stopReason,
+			required: this.required,
+			attempted: this.attempted,
+			providerStatus: this.providerStatus,
+			providerBody: this.providerBody,
+			body: this.body,
+		};
+	}
+}
+
+/** Context fields that a documented code guarantees, for `isKnoudsError(error, code)`. */
+type GuaranteedContext = {
+	CAPABILITY_DENIED: {readonly required: string};
+	CAPABILITY_ABOVE_CEILING: {readonly attempted: string | readonly string[]};
+	PROVIDER_SUBMIT_FAILED: {readonly providerStatus: number};
+};
+
+/**
+A `KnoudsError` narrowed to one code, with that code's context fields present.
+*/
+export type KnoudsErrorOf<C extends KnoudsCode> = KnoudsError & {readonly code: C} & (C extends keyof GuaranteedContext ? GuaranteedContext[C] : unknown);
+
+const hasContext = (error: KnoudsError, code: KnoudsCode): boolean => {
+	switch (code) {
+		case 'CAPABILITY_DENIED': {
+			return error.required !== undefined;
+		}
+
+		case 'CAPABILITY_ABOVE_CEILING': {
+			return error.attempted !== undefined;
+		}
+
+		case 'PROVIDER_SUBMIT_FAILED': {
+			return error.providerStatus !== undefined;
+		}
+
+		default: {
+			return true;
+		}
+	}
+};
+
+/**
+Whether a value is a `KnoudsError`; with a code, whether it is one with that code and that code's
+context fields (`required` for CAPABILITY_DENIED, `attempted` for CAPABILITY_ABOVE_CEILING,
+`providerStatus` for PROVIDER_SUBMIT_FAILED). Works across two copies of this package.
+
+@example
+```
+if (isKnoudsError(error, 'grant_exhausted')) {
+	showUpgradeDialog();
+} else if (isKnoudsError(error, 'INSUFFICIENT_CREDITS')) {
+	showTopUpDialog();
+}
+```
+*/
+export function isKnoudsError(error: unknown): error is KnoudsError;
+export function isKnoudsError<C extends KnoudsCode>(error: unknown, code: C): error is KnoudsErrorOf<C>;
+export function isKnoudsError(error: unknown, code?: KnoudsCode): boolean {
+	if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[brand] !== true) {
+		return false;
+	}
+
+	const knouds = error as KnoudsError;
+	return code === undefined || (knouds.code === code && hasContext(knouds, code));
+}

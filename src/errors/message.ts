@@ -1,0 +1,104 @@
+import {codelessActions, isKnoudsCode, knoudsErrorCatalog} from '../catalog.js';
+import type {StopReason} from '../decide.js';
+import type {KnoudsErrorContext} from '../error-body.js';
+
+type Facts = {
+	readonly status: number;
+	readonly code: string | undefined;
+	readonly apiMessage: string | undefined;
+	readonly body: unknown;
+	readonly context: Readonly<KnoudsErrorContext>;
+};
+
+const clip = (text: string, length = 300): string => text.length > length ? `${text.slice(0, length)}…` : text;
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+/**
+What the caller has to do about a failure, specific to its code and context fields.
+*/
+export const actionFor = ({status, code, context}: Facts): string => {
+	if (code === 'CAPABILITY_DENIED' && context.required !== undefined) {
+		return `Regenerate the API key with the "${clip(context.required, 80)}" capability, or upgrade the plan.`;
+	}
+
+	if (code === 'PROVIDER_SUBMIT_FAILED' && context.providerStatus !== undefined) {
+		const status = context.providerStatus;
+		return status >= 500 || status === 429
+			? `The provider answered ${status}; retrying later can succeed.`
+			: `The provider rejected the submission with ${status}; fix what it rejected (see \`providerBody\`).`;
+	}
+
+	if (isKnoudsCode(code)) {
+		return knoudsErrorCatalog[code].action;
+	}
+
+	if (code !== undefined) {
+		return `\`${clip(code, 80)}\` is not a documented Knouds code; see \`body\`.`;
+	}
+
+	const codeless = codelessActions[status];
+	if (codeless !== undefined) {
+		return codeless;
+	}
+
+	if (status === 429) {
+		return 'Rate limited by a gateway in front of the API: wait as long as `Retry-After` says.';
+	}
+
+	return status >= 500
+		? 'The server or a proxy in front of it failed; retrying later can succeed.'
+		: 'The API rejected the request without a documented code; see `body`.';
+};
+
+const summaryOf = ({apiMessage, body}: Facts): string => {
+	if (apiMessage !== undefined) {
+		return clip(apiMessage);
+	}
+
+	if (body === undefined) {
+		return 'empty body';
+	}
+
+	return typeof body === 'string' ? 'the body is not a Knouds error (not JSON)' : 'the body is not a Knouds error object';
+};
+
+const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs: number | undefined): string => {
+	switch (reason) {
+		case 'retries-exhausted': {
+			return ` Gave up after ${attempts} attempts.`;
+		}
+
+		case 'retry-after-too-long': {
+			return ` Not retried: the server asked to wait ${seconds(retryAfterMs ?? 0)}, longer than \`maxRetryAfter\` allows; requeue the call for later.`;
+		}
+
+		case 'total-timeout': {
+			return ` Stopped after ${attempts} attempts: the next wait would cross the total timeout.`;
+		}
+
+		case 'should-retry': {
+			return ' Not retried: `shouldRetry` returned false.';
+		}
+
+		case 'not-idempotent':
+		case 'terminal':
+		case undefined: {
+			return '';
+		}
+	}
+};
+
+/**
+The message of a `KnoudsError`: what failed, where, what the API said, what to do, and why retrying stopped.
+*/
+export const messageFor = (facts: Facts & {
+	readonly method: string;
+	readonly url: string;
+	readonly attempts: number;
+	readonly retryAfterMs: number | undefined;
+	readonly stopReason: StopReason | undefined;
+}): string => {
+	const label = facts.code === undefined ? `HTTP ${facts.status}` : `${clip(facts.code, 80)} (${facts.status})`;
+	return `Knouds API error ${label} on ${facts.method} ${facts.url}: ${summaryOf(facts)}. ${actionFor(facts)}${stopText(facts.stopReason, facts.attempts, facts.retryAfterMs)}`;
+};

@@ -1,0 +1,61 @@
+import type {HeadersLike} from './redact.js';
+
+type FetchArgs = [input: string | URL | Request, init: RequestInit | undefined];
+
+/**
+One fetch call, prepared so that every attempt can send it again, body included.
+*/
+export type PreparedRequest = {
+	readonly method: string;
+	readonly url: string;
+	readonly headers: HeadersLike;
+	readonly signal: AbortSignal | undefined;
+	/** Fresh arguments for one attempt. */
+	readonly next: () => FetchArgs;
+};
+
+const isRequest = (value: unknown): value is Request =>
+	value instanceof Request || Object.prototype.toString.call(value) === '[object Request]';
+
+// Bodies fetch can send any number of times as they are; anything else (a stream, an async iterable) is read once.
+const isReusableBody = (body: unknown): boolean =>
+	body === undefined || body === null || typeof body === 'string' || body instanceof URLSearchParams
+	|| body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof FormData;
+
+const withoutBody = (init: RequestInit | undefined): RequestInit | undefined => {
+	if (init === undefined) {
+		return undefined;
+	}
+
+	const rest = {...init};
+	delete rest.body;
+	return rest;
+};
+
+/**
+Prepares a fetch call for replay. A `Request` or a one-shot body stream is kept as a template and
+cloned for each attempt (the clone buffers the body), so a retry sends the same bytes instead of an
+empty or locked stream. Other bodies are reused as they are. Non-standard init fields (a `dispatcher`,
+say) reach every attempt.
+*/
+export const prepareRequest = (input: string | URL | Request, init: RequestInit | undefined): PreparedRequest => {
+	if (!isRequest(input) && isReusableBody(init?.body)) {
+		return {
+			method: (init?.method ?? 'GET').toUpperCase(),
+			url: String(input),
+			headers: init?.headers,
+			signal: init?.signal ?? undefined,
+			next: () => [input, init === undefined ? undefined : {...init}],
+		};
+	}
+
+	const template = init === undefined ? input as Request : new Request(input, init);
+	const rest = withoutBody(init);
+	return {
+		method: template.method.toUpperCase(),
+		url: template.url,
+		headers: template.headers,
+		signal: template.signal,
+		next: () => [template.clone(), rest === undefined ? undefined : {...rest}],
+	};
+};

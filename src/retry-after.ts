@@ -1,0 +1,97 @@
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const dayNames = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const monthNames = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const time = '(\\d{2}):(\\d{2}):(\\d{2})';
+
+// RFC 9110 §5.6.7: IMF-fixdate, and the two obsolete forms a recipient must still accept.
+const imfFixdate = new RegExp(`^${dayNames}, (\\d{2}) ${monthNames} (\\d{4}) ${time} GMT$`);
+const rfc850Date = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-${monthNames}-(\\d{2}) ${time} GMT$`);
+const asctimeDate = new RegExp(`^${dayNames} ${monthNames} ([\\d ]\\d) ${time} (\\d{4})$`);
+
+// Lenient on purpose: RFC 9110 allows only whole seconds, but a server that sends `1.5` clearly
+// meant a wait, and honouring it is safer than retrying at once.
+const seconds = /^\d+(?:\.\d+)?$/;
+
+type DateParts = {year: number; month: string; day: string; hours: string; minutes: string; seconds: string};
+
+const toTimestamp = (parts: DateParts): number | undefined => {
+	const month = months.indexOf(parts.month);
+	const [day, hours, minutes, secs] = [parts.day, parts.hours, parts.minutes, parts.seconds].map(Number) as [number, number, number, number];
+	if (hours > 23 || minutes > 59 || secs > 60) {
+		return undefined;
+	}
+
+	const date = new Date(Date.UTC(parts.year, month, day, hours, minutes, Math.min(secs, 59)));
+	date.setUTCFullYear(parts.year);
+	// Date.UTC rolls 31 Feb over into March; a date that does not survive the round trip is not a date.
+	if (date.getUTCMonth() !== month || date.getUTCDate() !== day) {
+		return undefined;
+	}
+
+	return date.getTime() + (secs === 60 ? 1000 : 0);
+};
+
+/**
+Parses an HTTP-date in any of the three forms RFC 9110 requires a recipient to accept.
+
+@returns Milliseconds since the epoch, or `undefined` when the value is not an HTTP-date.
+*/
+export const parseHttpDate = (value: string, now: number): number | undefined => {
+	const imf = imfFixdate.exec(value);
+	if (imf) {
+		const [, day = '', month = '', year = '', hours = '', minutes = '', secs = ''] = imf;
+		return toTimestamp({year: Number(year), month, day, hours, minutes, seconds: secs});
+	}
+
+	const rfc850 = rfc850Date.exec(value);
+	if (rfc850) {
+		const [, day = '', month = '', shortYear = '', hours = '', minutes = '', secs = ''] = rfc850;
+		// RFC 9110: a two-digit year more than 50 years in the future means the past century.
+		const currentYear = new Date(now).getUTCFullYear();
+		let year = (Math.floor(currentYear / 100) * 100) + Number(shortYear);
+		if (year > currentYear + 50) {
+			year -= 100;
+		}
+
+		return toTimestamp({year, month, day, hours, minutes, seconds: secs});
+	}
+
+	const asctime = asctimeDate.exec(value);
+	if (asctime) {
+		const [, month = '', day = '', hours = '', minutes = '', secs = '', year = ''] = asctime;
+		return toTimestamp({year: Number(year), month, day: day.trim(), hours, minutes, seconds: secs});
+	}
+
+	return undefined;
+};
+
+/**
+Turns a `Retry-After` header value into a wait in milliseconds.
+
+Accepts delta-seconds (`120`, and leniently `1.5`) and HTTP-dates. A date is measured against the
+response's own `Date` header when one is given, so a skewed local clock does not stretch or shrink
+the wait. A date in the past means "retry now" (0).
+
+@param value - The header value, or `null` when the header is absent.
+@param now - The local clock, in milliseconds since the epoch.
+@param serverDate - The response's `Date` header, if any.
+@returns The wait in whole milliseconds (at most `Number.MAX_SAFE_INTEGER`), or `undefined` when the header is absent or malformed.
+*/
+export const parseRetryAfter = (value: string | null | undefined, now: number, serverDate?: string | null): number | undefined => {
+	if (typeof value !== 'string') {
+		return undefined;
+	}
+
+	const trimmed = value.trim();
+	if (seconds.test(trimmed)) {
+		return Math.min(Math.ceil(Number(trimmed) * 1000), Number.MAX_SAFE_INTEGER);
+	}
+
+	const at = parseHttpDate(trimmed, now);
+	if (at === undefined) {
+		return undefined;
+	}
+
+	const reference = typeof serverDate === 'string' ? parseHttpDate(serverDate.trim(), now) ?? now : now;
+	return Math.max(0, at - reference);
+};
