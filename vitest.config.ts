@@ -9,5 +9,6 @@ export default defineConfig({
 			tsconfig: './tsconfig.json',
 		},
 		restoreMocks: true,
+		setupFiles: ['test/setup.ts'],
 	},
 });
