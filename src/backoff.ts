@@ -25,20 +25,22 @@ Pure: the random source is a parameter, returning values in [0, 1).
 @returns A whole number of milliseconds in [0, maxDelay].
 */
 export const backoffDelay = (curve: BackoffCurve, retryIndex: number, random: () => number): number => {
-	// Grows to Infinity for large indexes, which the cap then absorbs.
-	const ceiling = Math.min(curve.maxDelay, curve.minDelay * (curve.factor ** Math.max(0, retryIndex)));
+	// The growth reaches Infinity for large indexes, which the cap absorbs; 0 * Infinity would be NaN.
+	const ceiling = curve.minDelay === 0 ? 0 : Math.min(curve.maxDelay, curve.minDelay * (curve.factor ** Math.max(0, retryIndex)));
 	const unit = Math.min(Math.max(random(), 0), 1);
+	// Rounded to whole milliseconds, but never up past a fractional maxDelay.
+	const whole = (ms: number): number => Math.min(Math.round(ms), Math.floor(curve.maxDelay));
 	switch (curve.jitter) {
 		case 'full': {
-			return Math.round(ceiling * unit);
+			return whole(ceiling * unit);
 		}
 
 		case 'equal': {
-			return Math.round((ceiling / 2) + ((ceiling / 2) * unit));
+			return whole((ceiling / 2) + ((ceiling / 2) * unit));
 		}
 
 		case 'none': {
-			return Math.round(ceiling);
+			return whole(ceiling);
 		}
 	}
 };

@@ -46,11 +46,13 @@ export const parseHttpDate = (value: string, now: number): number | undefined =>
 	const rfc850 = rfc850Date.exec(value);
 	if (rfc850) {
 		const [, day = '', month = '', shortYear = '', hours = '', minutes = '', secs = ''] = rfc850;
-		// RFC 9110: a two-digit year more than 50 years in the future means the past century.
+		// RFC 9110: a two-digit year is the latest year with those digits not more than 50 years ahead.
 		const currentYear = new Date(now).getUTCFullYear();
 		let year = (Math.floor(currentYear / 100) * 100) + Number(shortYear);
 		if (year > currentYear + 50) {
 			year -= 100;
+		} else if (year + 100 <= currentYear + 50) {
+			year += 100;
 		}
 
 		return toTimestamp({year, month, day, hours, minutes, seconds: secs});
@@ -84,7 +86,10 @@ export const parseRetryAfter = (value: string | null | undefined, now: number, s
 
 	const trimmed = value.trim();
 	if (seconds.test(trimmed)) {
-		return Math.min(Math.ceil(Number(trimmed) * 1000), Number.MAX_SAFE_INTEGER);
+		// Split at the point instead of multiplying a float, which turns 4.03 s into 4030.0000000000005 ms.
+		const [whole = '0', fraction = ''] = trimmed.split('.');
+		const millis = Number(fraction.padEnd(3, '0').slice(0, 3)) + (/[1-9]/.test(fraction.slice(3)) ? 1 : 0);
+		return Math.min((Number(whole) * 1000) + millis, Number.MAX_SAFE_INTEGER);
 	}
 
 	const at = parseHttpDate(trimmed, now);

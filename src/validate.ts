@@ -11,7 +11,11 @@ const describe = (value: unknown): string => {
 		return 'a function';
 	}
 
-	return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+	if (Array.isArray(value)) {
+		return 'an array';
+	}
+
+	return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 };
 
 /**

@@ -39,7 +39,14 @@ export type KnoudsErrorInit = {
 const toErrorBody = (init: KnoudsErrorInit): ErrorBody => typeof init.body === 'string' ? parseErrorBody(init.body, init.truncated) : errorBodyFromValue(init.body, init.truncated);
 
 const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: Request): Readonly<NormalizedOptions> =>
-	Object.freeze({...options, method: request.method, headers: redactHeaders(options?.headers), body: undefined, context: {}}) as unknown as Readonly<NormalizedOptions>;
+	Object.freeze({
+		...options,
+		method: request.method,
+		// The request copy is already redacted; ky's own options carry the original headers.
+		headers: options === undefined ? new Headers(request.headers) : redactHeaders(options.headers),
+		body: undefined,
+		context: {},
+	}) as unknown as Readonly<NormalizedOptions>;
 
 /**
 A failed Knouds API call: the API's answer, what to do about it, and how the retry loop ended.
@@ -89,10 +96,11 @@ export class KnoudsError extends HTTPError {
 
 	constructor(response: Response, init: KnoudsErrorInit = {}) {
 		const request = redactRequest(init.request?.url ?? (response.url || 'http://invalid.invalid/'), init.request?.method ?? 'GET', init.request?.headers);
-		super(response, request, safeOptions(init.options, request));
+		const options = safeOptions(init.options, request);
+		super(response, request, options);
 		const parsed = toErrorBody(init);
 		hideProperty(this, 'request', request);
-		hideProperty(this, 'options', safeOptions(init.options, request));
+		hideProperty(this, 'options', options);
 		this.status = response.status;
 		this.code = parsed.code;
 		this.apiMessage = parsed.apiMessage;

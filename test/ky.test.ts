@@ -1,0 +1,103 @@
+import ky, {HTTPError, isHTTPError, type KyInstance} from 'ky';
+import {describe, expect, it} from 'vitest';
+import {isKnoudsError, knoudsRetry} from '../src/index.js';
+import {api, arrivals, knoudsBody, origin, secretKey} from './support/http.js';
+
+const client = (options: Parameters<typeof ky.create>[0] = {}): KyInstance =>
+	ky.create({baseUrl: `${origin}/`, headers: {'x-api-key': secretKey}, ...options});
+const noWait = {random: () => 0};
+
+describe('knoudsRetry()', () => {
+	it('keeps the client\'s base URL and headers, and runs beforeRequest once per call', async () => {
+		let beforeRequest = 0;
+		const scope = api().matchHeader('x-api-key', secretKey).matchHeader('x-team', 'blue')
+			.get('/v1/thing').reply(500, knoudsBody('EXECUTION_FAILED')).get('/v1/thing').reply(200, {ok: true});
+		const wrapped = knoudsRetry(client({headers: {'x-api-key': secretKey, 'x-team': 'blue'}, hooks: {beforeRequest: [() => {
+			beforeRequest++;
+		}]}}), noWait);
+		expect(await wrapped.get('v1/thing').json()).toEqual({ok: true});
+		expect(scope.isDone()).toBe(true);
+		expect(beforeRequest).toBe(1);
+	});
+
+	it('shows afterResponse hooks the final response only', async () => {
+		const statuses: number[] = [];
+		api().get('/x').reply(500, knoudsBody('EXECUTION_FAILED')).get('/x').reply(200, {});
+		await knoudsRetry(client({hooks: {afterResponse: [({response}) => {
+			statuses.push(response.status);
+		}]}}), noWait).get('x');
+		expect(statuses).toEqual([200]);
+	});
+
+	it('switches ky\'s own retry off, so exactly one retry layer runs', async () => {
+		const seen = arrivals();
+		api().post('/x').times(20).reply(seen.reply(500, knoudsBody('EXECUTION_FAILED')));
+		const wrapped = knoudsRetry(client({retry: {limit: 5, methods: ['post'], statusCodes: [500]}}), noWait);
+		await expect(wrapped.post('x')).rejects.toThrow(HTTPError);
+		expect(seen.times).toHaveLength(4);
+	});
+
+	it('sends one request for a terminal code even when the client asked ky to retry it', async () => {
+		const seen = arrivals();
+		api().get('/x').times(5).reply(seen.reply(403, knoudsBody('MODEL_TIER_REQUIRED')));
+		await expect(knoudsRetry(client({retry: 4}), noWait).get('x')).rejects.toMatchObject({code: 'MODEL_TIER_REQUIRED'});
+		expect(seen.times).toHaveLength(1);
+	});
+
+	it('throws a KnoudsError that ky and existing catch blocks still treat as an HTTPError', async () => {
+		api().get('/x').reply(402, knoudsBody('grant_exhausted', 'Grant exhausted'));
+		const error: unknown = await knoudsRetry(client()).get('x').catch((error_: unknown) => error_);
+		expect(isHTTPError(error)).toBe(true);
+		expect(error).toBeInstanceOf(HTTPError);
+		expect(isKnoudsError(error, 'grant_exhausted')).toBe(true);
+		expect(error).toMatchObject({response: {status: 402}, data: {code: 'grant_exhausted'}, status: 402});
+	});
+
+	it('runs the user\'s beforeError hooks after ours, on the typed error', async () => {
+		const seenByHook: unknown[] = [];
+		api().get('/x').reply(403, knoudsBody('CAPABILITY_DENIED', 'no', {required: 'model:run'}));
+		await knoudsRetry(client({hooks: {beforeError: [({error}) => {
+			seenByHook.push(error);
+			return error;
+		}]}})).get('x').catch(() => undefined);
+		expect(seenByHook).toHaveLength(1);
+		expect(isKnoudsError(seenByHook[0], 'CAPABILITY_DENIED')).toBe(true);
+	});
+
+	it('resolves with the final failed response when the client sets throwHttpErrors: false', async () => {
+		api().get('/x').times(4).reply(500, knoudsBody('EXECUTION_FAILED'));
+		const response = await knoudsRetry(client({throwHttpErrors: false}), noWait).get('x');
+		expect(response.status).toBe(500);
+		expect(await response.json()).toEqual(knoudsBody('EXECUTION_FAILED'));
+	});
+
+	it('keeps the behaviour through extend() and create()', async () => {
+		const seen = arrivals();
+		api().matchHeader('x-extra', '1').get('/a').reply(seen.reply(500, knoudsBody('EXECUTION_FAILED'))).get('/a').reply(seen.reply(200, {}));
+		const wrapped = knoudsRetry(client(), noWait);
+		await wrapped.extend({headers: {'x-extra': '1'}}).get('a');
+		expect(seen.times).toHaveLength(2);
+		api().get('/b').reply(500, knoudsBody('EXECUTION_FAILED')).get('/b').reply(200, {created: true});
+		expect(await wrapped.create({baseUrl: `${origin}/`}).get('b').json()).toEqual({created: true});
+	});
+
+	it.each(['get', 'post', 'put', 'patch', 'delete'] as const)('retries through the %s shortcut', async method => {
+		api().intercept('/x', method.toUpperCase()).reply(500, knoudsBody('EXECUTION_FAILED')).intercept('/x', method.toUpperCase()).reply(200, {method});
+		expect(await knoudsRetry(client(), noWait)[method]('x').json()).toEqual({method});
+	});
+
+	it('still honours ky.retry() forced from the user\'s own afterResponse hook', async () => {
+		api().get('/x').reply(200, {stale: true}).get('/x').reply(200, {stale: false});
+		const wrapped = knoudsRetry(client({hooks: {afterResponse: [async ({response, retryCount}) => {
+			const body = await response.json<{stale: boolean}>();
+			return body.stale && retryCount === 0 ? ky.retry() : undefined;
+		}]}}));
+		expect(await wrapped.get('x').json()).toEqual({stale: false});
+	});
+
+	it('rejects a value that is not a ky instance, and invalid options, with a TypeError naming them', () => {
+		expect(() => knoudsRetry({} as KyInstance)).toThrow(/`client`/);
+		expect(() => knoudsRetry(client(), {policy: {EXECUTION_FAILED: {retries: -1}}})).toThrow(new TypeError('Expected `policy.EXECUTION_FAILED.retries` to be a non-negative integer, got -1.'));
+		expect(() => knoudsRetry(client(), {maxRetryAftr: 5} as never)).toThrow(/`maxRetryAftr` is not an option of knoudsRetry\(\)/);
+	});
+});
