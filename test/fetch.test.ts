@@ -56,7 +56,7 @@ describe('createKnoudsFetch()', () => {
 			return seen.length === 1 ? Response.json(knoudsBody('EXECUTION_FAILED'), {status: 500}) : Response.json({});
 		};
 
-		await createKnoudsFetch({...noWait, fetch: underlying})(`${origin}/x`, {dispatcher} as RequestInit);
+		await createKnoudsFetch({...noWait, fetch: underlying})(`${origin}/x`, {dispatcher} as unknown as RequestInit);
 		expect(seen).toEqual([dispatcher, dispatcher]);
 	});
 

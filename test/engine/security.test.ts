@@ -8,7 +8,9 @@ const socketError = (code: string): Error => Object.assign(new Error(`socket fai
 
 /** Every way an error or event gets written down. */
 const renderings = (value: unknown): string[] => {
-	const renders = [inspect(value, {depth: 8}), inspect(value, {depth: 8, showHidden: true}), JSON.stringify(value) ?? '', String(value)];
+	// JSON.stringify gives undefined for some values, whatever its declared type says.
+	const json = JSON.stringify(value) as string | undefined;
+	const renders = [inspect(value, {depth: 8}), inspect(value, {depth: 8, showHidden: true}), json ?? '', String(value)];
 	if (value instanceof Error) {
 		renders.push(value.stack ?? '', value.message);
 	}

@@ -18,7 +18,6 @@ export const until = async (condition: () => boolean, turns = 5000): Promise<voi
 			throw new Error('The condition did not hold within the allowed event-loop turns.');
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => {
 			setImmediate(resolve);
 		});

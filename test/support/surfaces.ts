@@ -7,7 +7,7 @@ export type Call = {
 	readonly path: string;
 	readonly method?: string;
 	readonly json?: unknown;
-	readonly body?: BodyInit;
+	readonly body?: RequestInit['body'];
 	readonly signal?: AbortSignal;
 };
 
@@ -66,7 +66,7 @@ const viaFetch: Surface = {
 				method: call.method ?? 'GET',
 				headers,
 				...(call.json === undefined ? {} : {body: JSON.stringify(call.json)}),
-				...(call.body === undefined ? {} : {body: call.body, duplex: 'half'} as RequestInit),
+				...(call.body === undefined ? {} : {body: call.body, duplex: 'half'}),
 				...(call.signal === undefined ? {} : {signal: call.signal}),
 			});
 			const error = await toKnoudsError(response);
