@@ -1,0 +1,61 @@
+import {readFileSync, readdirSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import ts from 'typescript';
+import {describe, expect, it} from 'vitest';
+import {defaultPolicy, knoudsErrorCatalog, type PolicyKey} from '../src/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const documents = ['README.md', ...readdirSync(`${root}docs`).filter(name => name.endsWith('.md')).map(name => `docs/${name}`)];
+const read = (name: string): string => readFileSync(`${root}${name}`, 'utf8');
+
+const policyRows = (markdown: string): Map<string, string[]> => new Map([...markdown.matchAll(/^\| `(\w+)` \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\w+) \|/gm)]
+	.map(([, key = '', ...cells]) => [key, cells]));
+
+describe('the documentation', () => {
+	it.each(['README.md', 'docs/policy.md'])('%s publishes the default policy exactly as the code has it', name => {
+		const rows = policyRows(read(name));
+		const retryable = Object.entries(defaultPolicy).filter(([, policy]) => policy !== false).map(([key]) => key);
+		expect([...rows.keys()].sort()).toEqual(retryable.sort());
+		for (const [key, cells] of rows) {
+			const policy = defaultPolicy[key as PolicyKey];
+			expect(policy && [policy.retries, policy.minDelay, policy.maxDelay, policy.factor, policy.jitter].map(String)).toEqual(cells);
+		}
+	});
+
+	it('README lists every documented code with its status and default class', () => {
+		const rows = [...read('README.md').matchAll(/^\| `(\w+)` \| (\d{3}) \| (terminal|retry)/gm)];
+		expect(rows.map(([, code]) => code).sort()).toEqual(Object.keys(knoudsErrorCatalog).sort());
+		for (const [, code = '', status, verdict] of rows) {
+			const entry = knoudsErrorCatalog[code as keyof typeof knoudsErrorCatalog];
+			expect([Number(status), verdict === 'retry']).toEqual([entry.status, entry.retryable]);
+		}
+	});
+
+	it('has TypeScript examples that compile against the public API', () => {
+		const examples = new Map<string, string>();
+		for (const name of documents) {
+			for (const [index, match] of [...read(name).matchAll(/```ts\n([\s\S]*?)```/g)].entries()) {
+				examples.set(`${root}docs/__examples__/${name.replace(/\W/g, '_')}_${index}.ts`, match[1] ?? '');
+			}
+		}
+
+		expect(examples.size).toBeGreaterThan(8);
+		const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, {...ts.sys, onUnRecoverableConfigFileDiagnostic() {}});
+		// Examples are written for a typical strict project, without this repository's extra index-signature rule.
+		const options = {...config?.options, noEmit: true, noPropertyAccessFromIndexSignature: false, paths: {'knouds-retry': [`${root}src/index.ts`]}};
+		const host = ts.createCompilerHost(options);
+		const {getSourceFile, fileExists, readFile} = host;
+		host.fileExists = file => examples.has(file) || fileExists.call(host, file);
+		host.readFile = file => examples.get(file) ?? readFile.call(host, file);
+		host.getSourceFile = (file, language, ...rest) => {
+			const text = examples.get(file);
+			return text === undefined ? getSourceFile.call(host, file, language, ...rest) : ts.createSourceFile(file, text, language);
+		};
+
+		const program = ts.createProgram([...examples.keys()], options, host);
+		const problems = ts.getPreEmitDiagnostics(program)
+			.filter(diagnostic => diagnostic.file && examples.has(diagnostic.file.fileName))
+			.map(diagnostic => `${diagnostic.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+		expect(problems).toEqual([]);
+	}, 60_000);
+});
