@@ -43,13 +43,15 @@ describe('the documentation', () => {
 		const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, {...ts.sys, onUnRecoverableConfigFileDiagnostic() {}});
 		// Examples are written for a typical strict project, without this repository's extra index-signature rule.
 		const options = {...config?.options, noEmit: true, noPropertyAccessFromIndexSignature: false, paths: {'knouds-retry': [`${root}src/index.ts`]}};
-		const host = ts.createCompilerHost(options);
-		const {getSourceFile, fileExists, readFile} = host;
-		host.fileExists = file => examples.has(file) || fileExists.call(host, file);
-		host.readFile = file => examples.get(file) ?? readFile.call(host, file);
-		host.getSourceFile = (file, language, ...rest) => {
-			const text = examples.get(file);
-			return text === undefined ? getSourceFile.call(host, file, language, ...rest) : ts.createSourceFile(file, text, language);
+		const base = ts.createCompilerHost(options);
+		const host: ts.CompilerHost = {
+			...base,
+			fileExists: file => examples.has(file) || base.fileExists(file),
+			readFile: file => examples.get(file) ?? base.readFile(file),
+			getSourceFile(file, language, ...rest) {
+				const text = examples.get(file);
+				return text === undefined ? base.getSourceFile(file, language, ...rest) : ts.createSourceFile(file, text, language);
+			},
 		};
 
 		const program = ts.createProgram([...examples.keys()], options, host);
