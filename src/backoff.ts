@@ -27,7 +27,9 @@ Pure: the random source is a parameter, returning values in [0, 1).
 export const backoffDelay = (curve: BackoffCurve, retryIndex: number, random: () => number): number => {
 	// The growth reaches Infinity for large indexes, which the cap absorbs; 0 * Infinity would be NaN.
 	const ceiling = curve.minDelay === 0 ? 0 : Math.min(curve.maxDelay, curve.minDelay * (curve.factor ** Math.max(0, retryIndex)));
-	const unit = Math.min(Math.max(random(), 0), 1);
+	const drawn = random();
+	// A broken random source (NaN, out of range) must not turn into a NaN or negative wait.
+	const unit = Number.isFinite(drawn) ? Math.min(Math.max(drawn, 0), 1) : 0;
 	// Rounded to whole milliseconds, but never up past a fractional maxDelay.
 	const whole = (ms: number): number => Math.min(Math.round(ms), Math.floor(curve.maxDelay));
 	switch (curve.jitter) {

@@ -109,32 +109,60 @@ const classifyResponse = async (response: Response, request: PreparedRequest, ca
 	return new AttemptFailure(failure, response, parsed, undefined);
 };
 
-const runAttempt = async (request: PreparedRequest, call: CallSettings): Promise<Response> => {
-	const [input, firstInit] = request.next();
-	let init = firstInit;
-	const limit = attemptLimit(call, Date.now());
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	let timeoutError: DOMException | undefined;
-	if (limit !== undefined) {
-		const controller = new AbortController();
-		timer = setTimeout(() => {
-			timeoutError = new DOMException(limit.kind === 'total' ? 'The call\'s total timeout ran out.' : 'The attempt timed out.', 'TimeoutError');
-			controller.abort(timeoutError);
-		}, Math.min(limit.ms, maxTimer));
-		init = {...init, signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal};
+const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
+	const error = new DOMException(kind === 'total' ? 'The call\'s total timeout ran out.' : 'The attempt timed out.', 'TimeoutError');
+	return new AttemptFailure({kind: 'timeout'}, undefined, undefined, error, kind);
+};
+
+const isResponse = (value: unknown): value is Response =>
+	value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
+
+// Sends one attempt within the limit, even through a fetch that ignores its signal.
+const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'} | undefined): Promise<unknown> => {
+	const [input, init] = request.next();
+	if (limit === undefined) {
+		return call.fetch(input, init);
 	}
 
-	let response: Response;
+	const controller = new AbortController();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const expired = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(() => {
+			const failure = timeoutFailure(limit.kind);
+			controller.abort(failure.cause);
+			reject(failure);
+		}, Math.min(limit.ms, maxTimer));
+	});
+	try {
+		const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+		// On the Request too: a custom fetch (ky's, say) may read the signal from there and ignore init.
+		const pending = call.fetch(typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal}), {...init, signal});
+		// A response that arrives after the timeout is never read: free its connection.
+		pending.then(response => {
+			if (controller.signal.aborted && isResponse(response)) {
+				response.body?.cancel().catch(() => undefined);
+			}
+		}, () => undefined);
+		return await Promise.race([pending, expired]);
+	} finally {
+		clearTimeout(timer);
+	}
+};
+
+const runAttempt = async (request: PreparedRequest, call: CallSettings): Promise<Response> => {
+	const limit = attemptLimit(call, Date.now());
+	if (limit !== undefined && limit.ms <= 0) {
+		// Nothing is sent once the total timeout has run out.
+		throw timeoutFailure(limit.kind);
+	}
+
+	let response: unknown;
 	try {
 		call.sent.count++;
-		response = await call.fetch(input, init);
+		response = await send(request, call, limit);
 	} catch (error) {
-		if (request.signal?.aborted) {
+		if (error instanceof AttemptFailure || request.signal?.aborted) {
 			throw error;
-		}
-
-		if (timeoutError !== undefined) {
-			throw new AttemptFailure({kind: 'timeout'}, undefined, undefined, timeoutError, limit?.kind);
 		}
 
 		if (isNetworkError(error)) {
@@ -143,8 +171,10 @@ const runAttempt = async (request: PreparedRequest, call: CallSettings): Promise
 
 		// Not a transport failure (an invalid URL, a bug in a custom fetch): retrying cannot help.
 		throw new AbortError(toError(error));
-	} finally {
-		clearTimeout(timer);
+	}
+
+	if (!isResponse(response)) {
+		throw new AbortError(new TypeError(`Expected \`fetch\` to resolve with a Response, got ${response === null ? 'null' : typeof response}.`));
 	}
 
 	if (response.status < 400) {
@@ -180,9 +210,8 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: request.url};
 		if (options.shouldRetry) {
 			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(request, call.sent.count), decision}));
-			if (typeof verdict === 'boolean') {
-				decision = decide({...base, now: Date.now(), force: verdict});
-			}
+			// Decided again even for `undefined`: the callback took time, and the deadline may now be nearer.
+			decision = decide({...base, now: Date.now(), force: typeof verdict === 'boolean' ? verdict : undefined});
 		}
 
 		if (!decision.retry) {

@@ -61,9 +61,9 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		sent: {count: 0},
 	};
 	kyOptions.fetch = async (input, init) => execute(options, input, init, call);
-	// The engine bounds each attempt and the whole call itself, so that waits between attempts do not count against `timeout`.
+	// The engine bounds each attempt, so that waits between attempts do not count against `timeout`.
+	// ky keeps `totalTimeout` as the outer bound (hooks, body reads); the engine stops before it when a wait would cross it.
 	kyOptions.timeout = false;
-	kyOptions.totalTimeout = false;
 	kyOptions.retry = forcedRetriesOnly(kyOptions.retry, (kyOptions.hooks?.afterResponse?.length ?? 0) > 0);
 	kyOptions.hooks = {...kyOptions.hooks, beforeError: [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []]};
 };

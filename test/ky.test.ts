@@ -1,6 +1,7 @@
 import ky, {HTTPError, isHTTPError, type KyInstance} from 'ky';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import {isKnoudsError, knoudsRetry} from '../src/index.js';
+import {useFakeClock} from './support/clock.js';
 import {api, arrivals, knoudsBody, origin, secretKey} from './support/http.js';
 
 const client = (options: Parameters<typeof ky.create>[0] = {}): KyInstance =>
@@ -93,6 +94,20 @@ describe('knoudsRetry()', () => {
 			return body.stale && retryCount === 0 ? ky.retry() : undefined;
 		}]}}));
 		expect(await wrapped.get('x').json()).toEqual({stale: false});
+	});
+
+	it('keeps ky\'s totalTimeout as the bound on reading the body of a success', async () => {
+		const stalled = new ReadableStream<Uint8Array>({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode('{"partial":'));
+			},
+		});
+		useFakeClock();
+		const wrapped = knoudsRetry(client({totalTimeout: 5000, fetch: async () => new Response(stalled, {headers: {'content-type': 'application/json'}})}));
+		const body = wrapped.get('x').json();
+		const settled = expect(body).rejects.toMatchObject({name: 'TimeoutError'});
+		await vi.advanceTimersByTimeAsync(5000);
+		await settled;
 	});
 
 	it('rejects a value that is not a ky instance, and invalid options, with a TypeError naming them', () => {

@@ -96,6 +96,53 @@ describe.each(surfaces)('$name', surface => {
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
+	it('times an attempt out even through a fetch that ignores its signal', async () => {
+		useFakeClock();
+		const calls: number[] = [];
+		const deaf: FetchLike = async () => {
+			calls.push(Date.now());
+			return new Promise(() => undefined);
+		};
+
+		const done = surface.run({path: '/run'}, {fetch: deaf, timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
+		await until(() => calls.length === 1);
+		await vi.advanceTimersByTimeAsync(1000);
+		await until(() => calls.length === 2);
+		await vi.advanceTimersByTimeAsync(1000);
+		const outcome = await done;
+		expect(outcome.kind === 'thrown' && isTimeout(outcome.error)).toBe(true);
+		expect(vi.getTimerCount()).toBe(0);
+	});
+
+	it('re-checks the deadline after a slow shouldRetry and sends nothing past it', async () => {
+		useFakeClock();
+		const seen = arrivals();
+		api().get('/run').times(3).reply(seen.reply(500, knoudsBody('EXECUTION_FAILED')));
+		let outcome: Outcome | undefined;
+		const slowUndecided = async (): Promise<undefined> => new Promise(resolve => {
+			setTimeout(() => {
+				resolve(undefined);
+			}, 800);
+		});
+		void surface.run({path: '/run'}, {totalTimeout: 1000, policy: {EXECUTION_FAILED: {minDelay: 700, maxDelay: 700, jitter: 'none'}}, shouldRetry: slowUndecided}).then(result => (outcome = result));
+		await until(() => seen.times.length === 1 && vi.getTimerCount() > 0);
+		await vi.advanceTimersByTimeAsync(800);
+		await until(() => outcome !== undefined);
+		expect(knoudsErrorOf(outcome!).stopReason).toBe('total-timeout');
+		expect(seen.times).toHaveLength(1);
+	});
+
+	it('rejects with a clear error, without retrying, when a custom fetch resolves with something that is not a Response', async () => {
+		const calls: number[] = [];
+		const broken = (async () => {
+			calls.push(Date.now());
+			return undefined;
+		}) as unknown as FetchLike;
+		const outcome = await surface.run({path: '/run'}, {fetch: broken});
+		expect(calls).toHaveLength(1);
+		expect(outcome.kind === 'thrown' && String(outcome.error)).toMatch(/Expected `fetch` to resolve with a Response, got undefined/);
+	});
+
 	it('sends nothing when the signal is already aborted', async () => {
 		const seen = arrivals();
 		api().get('/run').optionally().reply(seen.reply(200, {}));
