@@ -219,10 +219,11 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 			return false;
 		}
 
+		// The retried response is not needed any more (its body is already parsed): free its connection
+		// before user code runs, so that an onRetry that throws cannot hold it.
+		failure.response?.body?.cancel().catch(() => undefined);
 		retriesByKey.set(decision.key, retriesSoFar + 1);
 		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: failure.publicError(request, call.sent.count)}));
-		// The retried response is not needed any more: free its connection.
-		failure.response?.body?.cancel().catch(() => undefined);
 		await sleep(Math.min(decision.delay, maxTimer), request.signal);
 		return true;
 	};
