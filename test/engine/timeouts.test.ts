@@ -50,8 +50,10 @@ describe.each(surfaces)('$name', surface => {
 		const seen = arrivals();
 		api().get('/run').reply(seen.reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '3'})).get('/run').reply(seen.reply(200, {}));
 		let outcome: Outcome | undefined;
-		void surface.run({path: '/run'}, {timeout: 1000}).then(result => (outcome = result));
-		await until(() => seen.times.length === 1 && vi.getTimerCount() > 0);
+		let waiting = false;
+		void surface.run({path: '/run'}, {timeout: 1000, onRetry: () => (waiting = true)}).then(result => (outcome = result));
+		// The wait's timer is scheduled right after onRetry; other timers (the error-body read) may come first.
+		await until(() => waiting);
 		await vi.advanceTimersByTimeAsync(3000);
 		await until(() => outcome !== undefined);
 		expect(outcome?.kind).toBe('ok');
@@ -85,8 +87,9 @@ describe.each(surfaces)('$name', surface => {
 		api().get('/run').times(2).reply(seen.reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '30'}));
 		const controller = new AbortController();
 		let outcome: Outcome | undefined;
-		void surface.run({path: '/run', signal: controller.signal}).then(result => (outcome = result));
-		await until(() => seen.times.length === 1 && vi.getTimerCount() > 0);
+		let waiting = false;
+		void surface.run({path: '/run', signal: controller.signal}, {onRetry: () => (waiting = true)}).then(result => (outcome = result));
+		await until(() => waiting);
 		await vi.advanceTimersByTimeAsync(1000);
 		const reason = new Error('user cancelled');
 		controller.abort(reason);
@@ -119,13 +122,15 @@ describe.each(surfaces)('$name', surface => {
 		const seen = arrivals();
 		api().get('/run').times(3).reply(seen.reply(500, knoudsBody('EXECUTION_FAILED')));
 		let outcome: Outcome | undefined;
+		let asked = false;
 		const slowUndecided = async (): Promise<undefined> => new Promise(resolve => {
+			asked = true;
 			setTimeout(() => {
 				resolve(undefined);
 			}, 800);
 		});
 		void surface.run({path: '/run'}, {totalTimeout: 1000, policy: {EXECUTION_FAILED: {minDelay: 700, maxDelay: 700, jitter: 'none'}}, shouldRetry: slowUndecided}).then(result => (outcome = result));
-		await until(() => seen.times.length === 1 && vi.getTimerCount() > 0);
+		await until(() => asked);
 		await vi.advanceTimersByTimeAsync(800);
 		await until(() => outcome !== undefined);
 		expect(knoudsErrorOf(outcome!).stopReason).toBe('total-timeout');
