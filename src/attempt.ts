@@ -2,11 +2,10 @@ import isNetworkError from 'is-network-error';
 import {AbortError} from 'p-retry';
 import type {StopReason} from './decide.js';
 import {parseErrorBody, type ErrorBody} from './error-body.js';
-import {KnoudsError} from './errors/knouds-error.js';
+import {KnoudsError, type KnoudsErrorInit} from './errors/knouds-error.js';
 import {failedBeforeSend, type Failure} from './failure.js';
 import type {FetchLike} from './options.js';
 import {readBodyText, errorBodyLimit, errorBodyTimeout} from './read-body.js';
-import {redactRequest} from './redact.js';
 import type {PreparedRequest} from './replay.js';
 import {parseRetryAfter} from './retry-after.js';
 
@@ -43,16 +42,22 @@ export class AttemptFailure extends Error {
 		super('attempt failed');
 	}
 
-	/** The error users see: a KnoudsError for an HTTP failure, else the network or timeout error. */
-	publicError(request: PreparedRequest, attempts: number): Error {
-		// An AttemptFailure has either a cause (network, timeout) or a response (HTTP).
-		this.#error ??= this.cause ?? new KnoudsError(this.response as Response, {
+	/** What a KnoudsError for this failure is made from. */
+	errorInit(request: Request, attempts: number): KnoudsErrorInit {
+		return {
 			body: this.parsed?.body,
 			truncated: this.parsed?.truncated ?? false,
-			request: redactRequest(request.url, request.method, request.headers),
+			request,
 			attempts,
 			retryAfterMs: this.failure.kind === 'http' ? this.failure.retryAfterMs : undefined,
-		});
+			stopReason: this.stopReason,
+		};
+	}
+
+	/** The error users see: a KnoudsError for an HTTP failure, else the network or timeout error. */
+	publicError(request: Request, attempts: number): Error {
+		// An AttemptFailure has either a cause (network, timeout) or a response (HTTP).
+		this.#error ??= this.cause ?? new KnoudsError(this.response as Response, this.errorInit(request, attempts));
 		return this.#error;
 	}
 }

@@ -1,8 +1,8 @@
 import pRetry from 'p-retry';
 import {AttemptFailure, maxTimer, runAttempt, type CallSettings} from './attempt.js';
 import type {PolicyKey} from './catalog.js';
-import {decide, type StopReason} from './decide.js';
-import type {ErrorBody} from './error-body.js';
+import {decide} from './decide.js';
+import type {KnoudsErrorInit} from './errors/knouds-error.js';
 import {policyKeyOf, type Failure} from './failure.js';
 import type {ResolvedOptions} from './options.js';
 import {redactRequest} from './redact.js';
@@ -15,11 +15,8 @@ export type {CallSettings} from './attempt.js';
 How a call ended, kept beside its final response or error for the adapters to build errors from.
 */
 export type Outcome = {
-	readonly attempts: number;
-	readonly parsed: ErrorBody | undefined;
-	readonly retryAfterMs: number | undefined;
-	readonly stopReason: StopReason | undefined;
-	readonly request: Request;
+	/** What the final KnoudsError is made from: body, redacted request, attempts, Retry-After, stop reason. */
+	readonly init: KnoudsErrorInit;
 	/** Whether a timeout error came from the total timeout rather than the attempt timeout. */
 	readonly timeout: 'attempt' | 'total' | undefined;
 };
@@ -40,6 +37,9 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 	const request = prepareRequest(input, init);
 	const retriesByKey = new Map<PolicyKey | undefined, number>();
 	const statusOf = (failure: Failure): number | undefined => failure.kind === 'http' ? failure.status : undefined;
+	// Redacted once per call, and only when a failure needs it.
+	let redacted: Request | undefined;
+	const safeRequest = (): Request => (redacted ??= redactRequest(request.url, request.method, request.headers));
 
 	const shouldRetry = async (failure: AttemptFailure, attempt: number): Promise<boolean> => {
 		const key = policyKeyOf(failure.failure);
@@ -57,7 +57,7 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		let decision = decide({...base, now: Date.now()});
 		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: request.url};
 		if (options.shouldRetry) {
-			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(request, call.sent.count), decision}));
+			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(safeRequest(), call.sent.count), decision}));
 			// Decided again even for `undefined`: the callback took time, and the deadline may now be nearer.
 			decision = decide({...base, now: Date.now(), force: typeof verdict === 'boolean' ? verdict : undefined});
 		}
@@ -71,7 +71,7 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		// before user code runs, so that an onRetry that throws cannot hold it.
 		failure.response?.body?.cancel().catch(() => undefined);
 		retriesByKey.set(decision.key, retriesSoFar + 1);
-		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: failure.publicError(request, call.sent.count)}));
+		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: failure.publicError(safeRequest(), call.sent.count)}));
 		await sleep(Math.min(decision.delay, maxTimer), request.signal);
 		return true;
 	};
@@ -89,14 +89,7 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 			throw error;
 		}
 
-		const outcome: Outcome = {
-			attempts: call.sent.count,
-			parsed: error.parsed,
-			retryAfterMs: error.failure.kind === 'http' ? error.failure.retryAfterMs : undefined,
-			stopReason: error.stopReason,
-			request: redactRequest(request.url, request.method, request.headers),
-			timeout: error.timeout,
-		};
+		const outcome: Outcome = {init: error.errorInit(safeRequest(), call.sent.count), timeout: error.timeout};
 		const final = error.response ?? error.cause;
 		if (final !== undefined) {
 			outcomes.set(final, outcome);

@@ -89,14 +89,7 @@ export const toKnoudsError = async (response: Response, request?: Request): Prom
 
 	const outcome = outcomeOf(response);
 	if (outcome) {
-		return new KnoudsError(response, {
-			body: outcome.parsed?.body,
-			truncated: outcome.parsed?.truncated ?? false,
-			request: outcome.request,
-			attempts: outcome.attempts,
-			retryAfterMs: outcome.retryAfterMs,
-			stopReason: outcome.stopReason,
-		});
+		return new KnoudsError(response, outcome.init);
 	}
 
 	let read = {text: '', truncated: false};

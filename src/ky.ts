@@ -17,17 +17,10 @@ const redactKyError = (error: Error & {request?: Request}): void => {
 // Runs first among beforeError hooks, so the user's own hooks see the typed, redacted error.
 const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, options}) => {
 	if (isHTTPError(error) && !(error instanceof KnoudsError)) {
-		const outcome = outcomeOf(error.response);
-		return new KnoudsError(error.response, {
-			// A response an afterResponse hook replaced has no outcome: read what ky parsed.
-			body: outcome ? outcome.parsed?.body : error.data,
-			truncated: outcome?.parsed?.truncated ?? false,
-			request,
-			options,
-			attempts: Math.max(1, call.sent.count),
-			retryAfterMs: outcome?.retryAfterMs,
-			stopReason: outcome?.stopReason,
-		});
+		// A response an afterResponse hook replaced has no outcome: read what ky parsed.
+		const init = outcomeOf(error.response)?.init ?? {body: error.data};
+		// ky's request and options, redacted by KnoudsError; attempts include ky.retry() forced runs.
+		return new KnoudsError(error.response, {...init, request, options, attempts: Math.max(1, call.sent.count)});
 	}
 
 	if (outcomeOf(error)?.timeout !== undefined) {
