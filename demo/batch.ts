@@ -1,0 +1,51 @@
+/**
+The demo's batch: which calls it makes, and a runner that sends them with bounded concurrency and
+tallies what each client saw.
+*/
+
+/** One logical call: a model run with a key. */
+export type Call = {
+	readonly id: number;
+	readonly key: string;
+	readonly model: string;
+	readonly async: boolean;
+};
+
+/** What a client made of one call. */
+export type Result =
+	| {readonly ok: true; readonly executionId: string; readonly creditsCharged: number}
+	| {readonly ok: false; readonly code: string};
+
+/** The demo's mix: mostly healthy Pro runs, with calls that must fail for reasons no retry can fix. */
+export const planBatch = (size: number): Call[] => Array.from({length: size}, (_, id) => {
+	const slot = id % 30;
+	if (slot === 7) {
+		return {id, key: 'sim-read-only-key', model: 'text-small', async: false};
+	}
+
+	if (slot === 29) {
+		return {id, key: 'sim-legacy-key', model: 'text-small', async: false};
+	}
+
+	if (slot === 13 || slot === 23) {
+		return {id, key: 'sim-free-key', model: 'image-fast', async: false};
+	}
+
+	return {id, key: 'sim-pro-key', model: 'text-small', async: slot === 17};
+});
+
+/** Sends every call through `send`, `concurrency` at a time, reporting each result as it lands. */
+export const runBatch = async (calls: readonly Call[], concurrency: number, send: (call: Call) => Promise<Result>, onResult: (result: Result) => void): Promise<Result[]> => {
+	const results: Result[] = [];
+	let next = 0;
+	const worker = async (): Promise<void> => {
+		for (let call = calls[next++]; call !== undefined; call = calls[next++]) {
+			const result = await send(call);
+			results[call.id] = result;
+			onResult(result);
+		}
+	};
+
+	await Promise.all(Array.from({length: concurrency}, worker));
+	return results;
+};

@@ -1,0 +1,66 @@
+import ky, {isHTTPError, isTimeoutError, type KyInstance} from 'ky';
+import {isKnoudsError, knoudsRetry} from 'knouds-retry';
+import type {Call, Result} from './batch.ts';
+
+/** What a client counts while it runs, besides the results. */
+export type ClientTally = {
+	readonly retriesByCode: Map<string, number>;
+	/** Milliseconds the client spent waiting between attempts, summed over calls; `undefined` when it cannot tell. */
+	waitedMs: number | undefined;
+};
+
+const codeOfBody = (body: unknown): string | undefined =>
+	typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string' ? body.code : undefined;
+
+// Both clients' failures are named the same way: the Knouds code, else what the failure was.
+const failureCode = (error: unknown): string => {
+	if (isKnoudsError(error) || isHTTPError(error)) {
+		const {status} = error.response;
+		return codeOfBody(error.data) ?? (status >= 500 ? 'SERVER_ERROR' : `HTTP ${status} (no code)`);
+	}
+
+	return isTimeoutError(error) ? 'TIMEOUT' : 'NETWORK_ERROR';
+};
+
+const sender = (api: KyInstance) => async (call: Call): Promise<Result> => {
+	try {
+		const body = await api.post(`v1/models/${call.model}/run`, {
+			headers: {'x-api-key': call.key},
+			searchParams: call.async ? {async: 'true'} : {},
+			json: {inputs: {prompt: 'a lighthouse at dusk', call: call.id}},
+		}).json<{executionId: string; creditsCharged: number}>();
+		return {ok: true, executionId: body.executionId, creditsCharged: body.creditsCharged};
+	} catch (error) {
+		return {ok: false, code: failureCode(error)};
+	}
+};
+
+const count = (map: Map<string, number>, key: string): void => {
+	map.set(key, (map.get(key) ?? 0) + 1);
+};
+
+/** The client this project makes: ky wrapped by knoudsRetry with its default policy. */
+export const knoudsClient = (url: string): {send: (call: Call) => Promise<Result>; tally: ClientTally} => {
+	const tally: ClientTally = {retriesByCode: new Map(), waitedMs: 0};
+	const api = knoudsRetry(ky.create({baseUrl: `${url}/`}), {
+		onRetry(event) {
+			count(tally.retriesByCode, event.code ?? 'other');
+			tally.waitedMs = (tally.waitedMs ?? 0) + event.delay;
+		},
+	});
+	return {send: sender(api), tally};
+};
+
+/** The baseline: a plain ky client with ky's default retry (which never resends a POST). */
+export const plainKyClient = (url: string): {send: (call: Call) => Promise<Result>; tally: ClientTally} => {
+	const tally: ClientTally = {retriesByCode: new Map(), waitedMs: undefined};
+	const api = ky.create({
+		baseUrl: `${url}/`,
+		hooks: {
+			beforeRetry: [({error}) => {
+				count(tally.retriesByCode, failureCode(error));
+			}],
+		},
+	});
+	return {send: sender(api), tally};
+};
