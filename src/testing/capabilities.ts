@@ -19,7 +19,7 @@ export const slugPattern = /^[a-z\d]+(?:-[a-z\d]+)*$/;
 export const baseCapability = (capability: string): string | undefined => {
 	const [resource = '', verb = '', scope, ...rest] = capability.split(':');
 	const base = `${resource}:${verb}`;
-	if (rest.length > 0 || !verbs[resource]?.includes(verb)) {
+	if (rest.length > 0 || !Object.hasOwn(verbs, resource) || !verbs[resource]?.includes(verb)) {
 		return undefined;
 	}
 

@@ -31,20 +31,22 @@ const fixedWindow = (limit: number, windowMs: number): Limiter => {
 };
 
 // Refills continuously at limit per window, so a token comes back long before a whole second has passed.
+// Counted in units of 1/windowMs token: with a whole-millisecond clock every step is an exact integer, so a
+// client that waits exactly the returned time is admitted (floating-point tokens could fall short by 1e-16).
 const tokenBucket = (limit: number, windowMs: number): Limiter => {
-	const perMs = limit / windowMs;
-	let tokens = limit;
+	const capacity = limit * windowMs;
+	let units = capacity;
 	let last: number | undefined;
 	return {
 		take(now) {
-			tokens = Math.min(limit, tokens + (Math.max(0, now - (last ?? now)) * perMs));
+			units = Math.min(capacity, units + (Math.max(0, now - (last ?? now)) * limit));
 			last = now;
-			if (tokens >= 1) {
-				tokens--;
+			if (units >= windowMs) {
+				units -= windowMs;
 				return 0;
 			}
 
-			return Math.ceil((1 - tokens) / perMs);
+			return Math.ceil((windowMs - units) / limit);
 		},
 	};
 };

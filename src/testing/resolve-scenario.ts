@@ -1,12 +1,12 @@
 import {fail} from '../validate.js';
+import {checkWorld} from './check-world.js';
 import {scenarios} from './scenarios.js';
 import type {ScenarioInput, ScenarioName, SimulatorFaults, SimulatorScenario} from './types.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 
-// Not a type guard: the shape checks below must not narrow the scenario's own types.
-const isObject = (value: unknown): boolean => isRecord(value);
+// Not a type guard: the checks below must not narrow the scenario's own types.
 const isArray = (value: unknown): boolean => Array.isArray(value);
 
 const scenarioName = (value: unknown, option: string): ScenarioName => {
@@ -16,6 +16,8 @@ const scenarioName = (value: unknown, option: string): ScenarioName => {
 
 	return fail(option, `one of ${Object.keys(scenarios).map(name => `'${name}'`).join(', ')}`, value);
 };
+
+const isMilliseconds = (value: unknown): boolean => typeof value === 'number' && value >= 0;
 
 const rateKeys = ['executionFailed', 'providerIncomplete', 'providerSubmitFailed', 'proxyError', 'resetBeforeRead', 'resetAfterRead', 'slow'] as const;
 
@@ -27,7 +29,7 @@ const checkFaults = (faults: SimulatorFaults): void => {
 		}
 	}
 
-	if (!Number.isFinite(faults.slowMs) || faults.slowMs < 0) {
+	if (typeof faults.slowMs !== 'number' || !Number.isFinite(faults.slowMs) || faults.slowMs < 0) {
 		fail('faults.slowMs', 'a non-negative number of milliseconds', faults.slowMs);
 	}
 
@@ -36,55 +38,8 @@ const checkFaults = (faults: SimulatorFaults): void => {
 	}
 
 	const {outage} = faults;
-	if (outage !== null && (!isRecord(outage) || !(outage.startMs >= 0) || !(outage.durationMs >= 0) || !['execution-failed', 'proxy-503', 'reset'].includes(outage.respond))) {
+	if (outage !== null && (!isRecord(outage) || !isMilliseconds(outage.startMs) || !isMilliseconds(outage.durationMs) || !['execution-failed', 'proxy-503', 'reset'].includes(outage.respond))) {
 		fail('faults.outage', '`null` or `{startMs, durationMs, respond: \'execution-failed\' | \'proxy-503\' | \'reset\'}`', outage);
-	}
-};
-
-// The world must be consistent: every account's tier and every model's tier exists, and each key is unique.
-const checkWorld = (scenario: SimulatorScenario): void => {
-	if (!isRecord(scenario.tiers)) {
-		fail('tiers', 'an object of tiers by name', scenario.tiers);
-	}
-
-	if (!isArray(scenario.accounts) || !scenario.accounts.every((account: unknown) => isObject(account) && isArray((account as {keys?: unknown}).keys) && (account as {keys: unknown[]}).keys.every(isObject))) {
-		fail('accounts', 'an array of `{id, tier, credits, keys: [{key, createdAt, capabilities}]}`', scenario.accounts);
-	}
-
-	if (!isArray(scenario.models) || !scenario.models.every(isObject)) {
-		fail('models', 'an array of `{internalName, enabled, minTier, price, async, runMs}`', scenario.models);
-	}
-
-	const tierNames = Object.keys(scenario.tiers);
-	for (const [name, tier] of Object.entries(scenario.tiers)) {
-		if (!Number.isInteger(tier.requestsPerMinute) || tier.requestsPerMinute < 1) {
-			fail(`tiers.${name}.requestsPerMinute`, 'a positive integer', tier.requestsPerMinute);
-		}
-	}
-
-	const keys = new Set<string>();
-	for (const account of scenario.accounts) {
-		if (!tierNames.includes(account.tier)) {
-			fail(`accounts[${account.id}].tier`, `one of the scenario's tiers (${tierNames.join(', ')})`, account.tier);
-		}
-
-		for (const {key, createdAt} of account.keys) {
-			if (keys.has(key)) {
-				fail(`accounts[${account.id}].keys`, 'keys that are unique across accounts', key, 'repeats a key');
-			}
-
-			if (Number.isNaN(Date.parse(createdAt))) {
-				fail(`accounts[${account.id}].keys.createdAt`, 'an ISO date', createdAt);
-			}
-
-			keys.add(key);
-		}
-	}
-
-	for (const model of scenario.models) {
-		if (!tierNames.includes(model.minTier)) {
-			fail(`models[${model.internalName}].minTier`, `one of the scenario's tiers (${tierNames.join(', ')})`, model.minTier);
-		}
 	}
 };
 

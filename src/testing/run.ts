@@ -11,8 +11,11 @@ export type RunEnvironment = {
 };
 
 // A Free user's trial grant pays for the model if the tier has one; otherwise credits do. Returns the refusal, if any.
+const grantOf = (account: Account, model: SimulatorModel): number | undefined =>
+	Object.hasOwn(account.tier.grants, model.internalName) ? account.tier.grants[model.internalName] : undefined;
+
 const billingRefusal = (account: Account, model: SimulatorModel): Reply | undefined => {
-	const grant = account.tier.grants[model.internalName];
+	const grant = grantOf(account, model);
 	if (grant !== undefined) {
 		return (account.grantsUsed.get(model.internalName) ?? 0) >= grant
 			? apiError(402, 'grant_exhausted', `The ${account.tierName} tier's trial grant for ${model.internalName} is used up`)
@@ -23,7 +26,7 @@ const billingRefusal = (account: Account, model: SimulatorModel): Reply | undefi
 };
 
 const charge = (state: State, account: Account, model: SimulatorModel, executionId: string): Record<string, unknown> => {
-	const grant = account.tier.grants[model.internalName];
+	const grant = grantOf(account, model);
 	if (grant === undefined) {
 		account.credits -= model.price;
 		state.ledger.push({executionId, accountId: account.id, model: model.internalName, credits: model.price, grant: false});
@@ -88,5 +91,7 @@ export const runModel = (state: State, account: Account, model: SimulatorModel, 
 		return apiError(500, 'PROVIDER_RESPONSE_INCOMPLETE', 'Provider output lacked the expected result; no credits were charged');
 	}
 
+	// Kept, so that a sync run's execution can be read back like an async one.
+	state.executions.set(executionId, {id: executionId, accountId: account.id, model: model.internalName, readyAt: now, result: {status: 'succeeded', output}});
 	return {status: 200, body: {executionId, status: 'succeeded', output, ...charge(state, account, model, executionId)}, delayMs: model.runMs};
 };

@@ -38,7 +38,7 @@ export type State = ReturnType<typeof createState>;
 /** Builds the live state of a scenario's world. */
 export const createState = (scenario: SimulatorScenario, random: Random) => {
 	const accounts = new Map<string, Account>();
-	const keys = new Map<string, {readonly key: SimulatorKey; readonly account: Account}>();
+	const keys = new Map<string, {readonly key: SimulatorKey; readonly account: Account; readonly issued?: true}>();
 	for (const {id, tier: tierName, credits, keys: accountKeys} of scenario.accounts) {
 		const tier = scenario.tiers[tierName];
 		if (tier === undefined) {
