@@ -22,14 +22,22 @@ const failureCode = (error: unknown): string => {
 	return isTimeoutError(error) ? 'TIMEOUT' : 'NETWORK_ERROR';
 };
 
+type Run = {executionId: string; status: string; creditsCharged?: number};
+type Execution = {status: string; code?: string};
+
+// An async run is only a success once its execution has succeeded: poll it (the simulator's runs take no time).
 const sender = (api: KyInstance) => async (call: Call): Promise<Result> => {
+	const headers = {'x-api-key': call.key};
 	try {
-		const body = await api.post(`v1/models/${call.model}/run`, {
-			headers: {'x-api-key': call.key},
+		const run = await api.post(`v1/models/${call.model}/run`, {
+			headers,
 			searchParams: call.async ? {async: 'true'} : {},
 			json: {inputs: {prompt: 'a lighthouse at dusk', call: call.id}},
-		}).json<{executionId: string; creditsCharged: number}>();
-		return {ok: true, executionId: body.executionId, creditsCharged: body.creditsCharged};
+		}).json<Run>();
+		const execution: Execution = run.status === 'running' ? await api.get(`v1/executions/${run.executionId}`, {headers}).json<Execution>() : run;
+		return execution.status === 'succeeded'
+			? {ok: true, executionId: run.executionId, creditsCharged: run.creditsCharged ?? 0}
+			: {ok: false, code: execution.code ?? `execution ${execution.status}`};
 	} catch (error) {
 		return {ok: false, code: failureCode(error)};
 	}
