@@ -1,5 +1,6 @@
 import {fail} from '../validate.js';
 import {checkWorld} from './check-world.js';
+import {createRouter} from './router.js';
 import {scenarios} from './scenarios.js';
 import type {ScenarioInput, ScenarioName, SimulatorFaults, SimulatorScenario} from './types.js';
 
@@ -65,6 +66,7 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 		accounts: input.accounts ?? base.accounts,
 		models: input.models ?? base.models,
 		faults: {...base.faults, ...input.faults},
+		paths: {...base.paths, ...input.paths},
 	};
 	if (!Number.isSafeInteger(scenario.seed)) {
 		fail('scenario.seed', 'an integer', scenario.seed);
@@ -79,6 +81,8 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 	}
 
 	checkFaults(scenario.faults);
+	// Compiling the paths checks them.
+	createRouter(scenario.paths);
 	checkWorld(scenario);
 	return scenario;
 };

@@ -2,47 +2,8 @@ import {allows, baseCapability, slugPattern} from './capabilities.js';
 import {retryAfterSeconds} from './limiter.js';
 import {apiError, codelessError, jsonObject, type ApiRequest, type Reply} from './reply.js';
 import {runModel, type RunEnvironment} from './run.js';
+import type {RouteName} from './router.js';
 import type {Account, State} from './state.js';
-
-/** The routes the simulator assumes. The Knouds documentation publishes none; these are the simulator's own. */
-export const routeNames = [
-	'POST /v1/models/:internalName/run',
-	'GET /v1/executions/:id',
-	'POST /v1/workflows',
-	'POST /v1/workflows/:slug/run',
-	'POST /v1/keys',
-] as const;
-
-/** One of the simulator's routes, or `unknown`. */
-export type RouteName = typeof routeNames[number] | 'unknown';
-
-const patterns: ReadonlyArray<[RouteName, string, RegExp]> = [
-	['POST /v1/models/:internalName/run', 'POST', /^\/v1\/models\/([^/]+)\/run$/],
-	['GET /v1/executions/:id', 'GET', /^\/v1\/executions\/([^/]+)$/],
-	['POST /v1/workflows', 'POST', /^\/v1\/workflows$/],
-	['POST /v1/workflows/:slug/run', 'POST', /^\/v1\/workflows\/([^/]+)\/run$/],
-	['POST /v1/keys', 'POST', /^\/v1\/keys$/],
-];
-
-const decode = (segment: string): string => {
-	try {
-		return decodeURIComponent(segment);
-	} catch {
-		return segment;
-	}
-};
-
-/** Finds the route of a method and path, with its one path parameter. */
-export const matchRoute = (method: string, pathname: string): {route: RouteName; param: string} => {
-	for (const [route, routeMethod, pattern] of patterns) {
-		const match = pattern.exec(pathname);
-		if (match !== null && method === routeMethod) {
-			return {route, param: decode(match[1] ?? '')};
-		}
-	}
-
-	return {route: 'unknown', param: ''};
-};
 
 type Context = {readonly state: State; readonly account: Account; readonly capabilities: readonly string[]; readonly request: ApiRequest; readonly param: string; readonly environment: RunEnvironment};
 
@@ -185,26 +146,25 @@ const handlers: Readonly<Record<Exclude<RouteName, 'unknown'>, (context: Context
 // Keys created before this instant are retired.
 const legacyCutoff = Date.parse('2026-05-01T00:00:00.000Z');
 
-/** Answers one request: authentication, the account's rate limit, then the route's handler. */
-export const handle = (state: State, request: ApiRequest, environment: RunEnvironment): {route: RouteName; reply: Reply} => {
-	const {route, param} = matchRoute(request.method, request.url.pathname);
+/** Answers one request to a route: authentication, the account's rate limit, then the route's handler. */
+export const handle = (state: State, request: ApiRequest, environment: RunEnvironment, {route, param}: {readonly route: RouteName; readonly param: string}): Reply => {
 	const entry = request.apiKey === undefined ? undefined : state.keys.get(request.apiKey);
 	if (entry === undefined) {
-		return {route, reply: codelessError(401, 'Missing or invalid API key')};
+		return codelessError(401, 'Missing or invalid API key');
 	}
 
 	if (entry.issued !== true && Date.parse(entry.key.createdAt) < legacyCutoff) {
-		return {route, reply: apiError(401, 'LEGACY_KEY_RETIRED', 'This API key was created before May 2026 and is retired')};
+		return apiError(401, 'LEGACY_KEY_RETIRED', 'This API key was created before May 2026 and is retired');
 	}
 
 	const waitMs = entry.account.limiter.take(environment.now);
 	if (waitMs > 0) {
-		return {route, reply: apiError(429, 'RATE_LIMIT_EXCEEDED', 'Rate limit exceeded', {}, {'retry-after': retryAfterSeconds(waitMs)})};
+		return apiError(429, 'RATE_LIMIT_EXCEEDED', 'Rate limit exceeded', {}, {'retry-after': retryAfterSeconds(waitMs)});
 	}
 
 	if (route === 'unknown') {
-		return {route, reply: {status: 404, body: {error: `No route ${request.method} ${request.url.pathname} in the simulator`}}};
+		return {status: 404, body: {error: `No route ${request.method} ${request.url.pathname} in the simulator`}};
 	}
 
-	return {route, reply: handlers[route]({state, account: entry.account, capabilities: entry.key.capabilities, request, param, environment})};
+	return handlers[route]({state, account: entry.account, capabilities: entry.key.capabilities, request, param, environment});
 };

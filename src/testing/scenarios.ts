@@ -1,3 +1,4 @@
+import {defaultPaths} from './router.js';
 import type {ScenarioName, SimulatorAccount, SimulatorFaults, SimulatorModel, SimulatorScenario, SimulatorTier} from './types.js';
 
 const freeCeiling = ['model:run', 'execution:read', 'workflow:create', 'workflow:run'];
@@ -50,6 +51,7 @@ const base: SimulatorScenario = {
 	accounts,
 	models,
 	faults: noFaults,
+	paths: defaultPaths,
 };
 
 // Limits scaled down so that windows pass in seconds: 600 a minute becomes 20 per 2-second window.

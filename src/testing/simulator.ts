@@ -2,7 +2,8 @@ import {createServer, type IncomingMessage, type ServerResponse} from 'node:http
 import type {AddressInfo} from 'node:net';
 import {seededRandom} from './random.js';
 import {resolveScenario} from './resolve-scenario.js';
-import {handle, matchRoute} from './routes.js';
+import {createRouter} from './router.js';
+import {handle} from './routes.js';
 import {createState} from './state.js';
 import {createCounter, outcomeOf, type SimulatorStats} from './stats.js';
 import type {ScenarioInput, SimulatorScenario} from './types.js';
@@ -92,6 +93,7 @@ export const createKnoudsSimulator = async (options: KnoudsSimulatorOptions = {}
 	const counter = createCounter();
 	const held = new Set<NodeJS.Timeout>();
 	const {faults} = scenario;
+	const matchRoute = createRouter(scenario.paths);
 	let startedAt = now();
 
 	const send = (response: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>>): void => {
@@ -106,7 +108,8 @@ export const createKnoudsSimulator = async (options: KnoudsSimulatorOptions = {}
 	const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
 		const method = request.method ?? 'GET';
 		const url = new URL(request.url ?? '/', 'http://simulator.invalid');
-		const {route} = matchRoute(method, url.pathname);
+		const match = matchRoute(method, url.pathname);
+		const {route} = match;
 		// Every request draws the same numbers in the same order, so a seed replays a run request by request.
 		const [resetBefore, proxy, proxyKind, resetAfter, slow] = [random(), random(), random(), random(), random()];
 		const elapsed = now() - startedAt;
@@ -133,11 +136,11 @@ export const createKnoudsSimulator = async (options: KnoudsSimulatorOptions = {}
 		}
 
 		const header = request.headers['x-api-key'];
-		const {reply} = body === undefined
-			? {reply: {status: 400, body: {error: 'Request body over 1 MiB', code: 'INVALID_BODY'}}}
+		const reply = body === undefined
+			? {status: 400, body: {error: 'Request body over 1 MiB', code: 'INVALID_BODY'}}
 			: inOutage
-				? {reply: {status: 500, body: {error: 'Provider call failed: upstream unavailable', code: 'EXECUTION_FAILED'}}}
-				: handle(state, {method, url, apiKey: typeof header === 'string' ? header : undefined, body}, {faults, random, now: now()});
+				? {status: 500, body: {error: 'Provider call failed: upstream unavailable', code: 'EXECUTION_FAILED'}}
+				: handle(state, {method, url, apiKey: typeof header === 'string' ? header : undefined, body}, {faults, random, now: now()}, match);
 		counter.count(route, outcomeOf(reply.status, reply.body));
 		const delay = ('delayMs' in reply ? reply.delayMs ?? 0 : 0) + (slow < faults.slow ? faults.slowMs : 0);
 		const write = (): void => {

@@ -1,4 +1,4 @@
-import type {RouteName} from './routes.js';
+import type {RouteName} from './router.js';
 import type {Charge} from './state.js';
 
 /**

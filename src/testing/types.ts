@@ -1,3 +1,5 @@
+import type {RoutePaths} from './router.js';
+
 /**
 A plan tier of the simulated API: what its users may do and how fast.
 */
@@ -108,6 +110,11 @@ export type SimulatorScenario = {
 	readonly accounts: readonly SimulatorAccount[];
 	readonly models: readonly SimulatorModel[];
 	readonly faults: SimulatorFaults;
+	/**
+	The path each route is served at. The Knouds docs publish no paths, so these are configurable: keep a
+	route's parameter, as in `{'POST /v1/models/:internalName/run': '/api/run/:internalName'}`.
+	*/
+	readonly paths: RoutePaths;
 };
 
 /** The scenarios that ship with the simulator. */
@@ -115,10 +122,11 @@ export type ScenarioName = 'default' | 'rate-limited' | 'flaky-provider' | 'outa
 
 /**
 A scenario to run: a named one, or a partial one laid over a named base (`extends`, default `'default'`).
-`faults` and `rateLimit` are merged field by field; `tiers`, `accounts` and `models` replace the base's when given.
+`faults`, `rateLimit` and `paths` are merged field by field; `tiers`, `accounts` and `models` replace the base's when given.
 */
-export type ScenarioInput = ScenarioName | (Partial<Omit<SimulatorScenario, 'faults' | 'rateLimit'>> & {
+export type ScenarioInput = ScenarioName | (Partial<Omit<SimulatorScenario, 'faults' | 'rateLimit' | 'paths'>> & {
 	readonly extends?: ScenarioName;
 	readonly faults?: Partial<SimulatorFaults>;
 	readonly rateLimit?: Partial<SimulatorRateLimit>;
+	readonly paths?: Partial<RoutePaths>;
 });

@@ -3,7 +3,8 @@ import {expect} from 'vitest';
 import {seededRandom, type Random} from '../../src/testing/random.js';
 import type {Reply} from '../../src/testing/reply.js';
 import {resolveScenario} from '../../src/testing/resolve-scenario.js';
-import {handle, type RouteName} from '../../src/testing/routes.js';
+import {createRouter, type RouteName} from '../../src/testing/router.js';
+import {handle} from '../../src/testing/routes.js';
 import {scenarios} from '../../src/testing/scenarios.js';
 import {createState, type Account, type State} from '../../src/testing/state.js';
 import type {ScenarioInput, SimulatorFaults, SimulatorModel, SimulatorScenario, SimulatorTier} from '../../src/testing/types.js';
@@ -22,8 +23,11 @@ export const simulate = (input: ScenarioInput = 'default', seed = 1): Sim => {
 
 export type Send = {readonly key?: string | undefined; readonly body?: unknown; readonly now?: number; readonly faults?: SimulatorFaults};
 
-export const request = (sim: Sim, method: string, path: string, {key, body = '', now = start, faults = sim.scenario.faults}: Send = {}): {route: RouteName; reply: Reply} =>
-	handle(sim.state, {method, url: new URL(`http://sim.invalid${path}`), apiKey: key, body: typeof body === 'string' ? body : JSON.stringify(body)}, {faults, random: sim.random, now});
+export const request = (sim: Sim, method: string, path: string, {key, body = '', now = start, faults = sim.scenario.faults}: Send = {}): {route: RouteName; reply: Reply} => {
+	const url = new URL(`http://sim.invalid${path}`);
+	const match = createRouter(sim.scenario.paths)(method, url.pathname);
+	return {route: match.route, reply: handle(sim.state, {method, url, apiKey: key, body: typeof body === 'string' ? body : JSON.stringify(body)}, {faults, random: sim.random, now}, match)};
+};
 
 export const send = (sim: Sim, method: string, path: string, options: Send = {}): Reply => request(sim, method, path, options).reply;
 
