@@ -39,7 +39,7 @@ const sender = (api: KyInstance) => async (call: Call): Promise<Result> => {
 			? {ok: true, executionId: run.executionId, creditsCharged: run.creditsCharged ?? 0}
 			: {ok: false, code: execution.code ?? `execution ${execution.status}`};
 	} catch (error) {
-		return {ok: false, code: failureCode(error)};
+		return {ok: false, code: failureCode(error), stoppedByBudget: isKnoudsError(error) && error.stopReason === 'retry-budget'};
 	}
 };
 

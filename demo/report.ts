@@ -59,6 +59,7 @@ export const printReport = (runs: readonly [Run, Run]): void => {
 		['calls that failed', run => String(run.results.length - succeeded(run).length)],
 		['requests sent', run => String(run.stats.requests)],
 		['retries', run => String(sum(run.tally.retriesByCode))],
+		['calls the retry budget stopped', run => String(run.results.filter(result => !result.ok && result.stoppedByBudget === true).length)],
 		['waits before retries, summed', run => seconds(run.tally.waitedMs)],
 		['429s received', run => String(run.stats.rateLimited)],
 		['credits charged', run => String(run.stats.creditsCharged)],

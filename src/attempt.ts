@@ -94,7 +94,8 @@ const classifyResponse = async (response: Response, request: PreparedRequest, ca
 	return new AttemptFailure(failure, response, parsed, undefined);
 };
 
-const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
+/** The failure of an attempt that ran out of time, or of a call whose total timeout ran out before it. */
+export const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
 	const error = new DOMException(kind === 'total' ? 'The call\'s total timeout ran out.' : 'The attempt timed out.', 'TimeoutError');
 	return new AttemptFailure({kind: 'timeout'}, undefined, undefined, error, kind);
 };

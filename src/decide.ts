@@ -12,8 +12,10 @@ Why a call stopped retrying.
 - `total-timeout`: the next wait would cross the call's total timeout.
 - `not-idempotent`: a network error or timeout that may have reached the server, on a method that is not safe to resend.
 - `should-retry`: the `shouldRetry` option said no.
+- `retry-budget`: the client's retry budget was empty (too many retries against too few successes lately).
+- `latched`: no request was sent: an earlier call with the same key met this error, which holds (see the `latch` option).
 */
-export type StopReason = 'terminal' | 'retries-exhausted' | 'retry-after-too-long' | 'total-timeout' | 'not-idempotent' | 'should-retry';
+export type StopReason = 'terminal' | 'retries-exhausted' | 'retry-after-too-long' | 'total-timeout' | 'not-idempotent' | 'should-retry' | 'retry-budget' | 'latched';
 
 /**
 Where a wait came from: the server's `Retry-After`, or the policy's backoff curve.

@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import {AttemptFailure, maxTimer, runAttempt, type CallSettings} from './attempt.js';
+import {admitted} from './admission.js';
 import type {PolicyKey} from './catalog.js';
 import {decide} from './decide.js';
 import type {KnoudsErrorInit} from './errors/knouds-error.js';
@@ -55,15 +56,24 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 			random: options.random,
 		};
 		let decision = decide({...base, now: Date.now()});
+		let forced = false;
 		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: request.url};
 		if (options.shouldRetry) {
 			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(safeRequest(), call.sent.count), decision}));
 			// Decided again even for `undefined`: the callback took time, and the deadline may now be nearer.
 			decision = decide({...base, now: Date.now(), force: typeof verdict === 'boolean' ? verdict : undefined});
+			forced = verdict === true;
 		}
 
 		if (!decision.retry) {
 			failure.stopReason = decision.reason;
+			return false;
+		}
+
+		// A wait for the server's Retry-After adds no load (the gate holds every request meanwhile); other retries cost budget.
+		// A retry forced by shouldRetry is the caller's explicit choice, and is not refused.
+		if (decision.source === 'backoff' && !forced && !await options.coordinator.spend()) {
+			failure.stopReason = 'retry-budget';
 			return false;
 		}
 
@@ -77,12 +87,13 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 	};
 
 	try {
-		return await pRetry(async () => runAttempt(request, call), {
+		return await pRetry(async () => admitted(options, request, call, runAttempt), {
 			retries: Number.POSITIVE_INFINITY,
 			// Delays are decided per failure and slept in shouldRetry; p-retry's own curve stays at zero.
 			minTimeout: 0,
 			signal: request.signal,
-			shouldRetry: async ({error, attemptNumber}) => error instanceof AttemptFailure && shouldRetry(error, attemptNumber),
+			// A failure the admission already settled (a latch, a gate too long) is final.
+			shouldRetry: async ({error, attemptNumber}) => error instanceof AttemptFailure && error.stopReason === undefined && shouldRetry(error, attemptNumber),
 		});
 	} catch (error) {
 		if (!(error instanceof AttemptFailure)) {

@@ -1,4 +1,6 @@
 import type {PolicyKey} from './catalog.js';
+import {createCoordinator, type Coordinator} from './coordination/coordinator.js';
+import {coordinationOptionKeys, resolveCoordination, type CoordinationOptions} from './coordination/options.js';
 import type {Decision, DelaySource} from './decide.js';
 import {resolvePolicy, type PolicyInput, type ResolvedPolicy} from './policy.js';
 import {fail} from './validate.js';
@@ -41,7 +43,7 @@ export type ShouldRetryContext = Omit<RetryEvent, 'delay' | 'source'> & {
 /**
 Options shared by `knoudsRetry()` and `createKnoudsFetch()`.
 */
-export type KnoudsRetryOptions = {
+export type KnoudsRetryOptions = CoordinationOptions & {
 	/**
 	Per-code overrides of the default policy, keyed by Knouds code or `NETWORK_ERROR`, `TIMEOUT`, `SERVER_ERROR`.
 	A value is `false` (never retry), a number of retries, or `{retries, minDelay, maxDelay, factor, jitter}`.
@@ -92,9 +94,11 @@ export type ResolvedOptions = {
 	readonly onRetry: ((event: RetryEvent) => void) | undefined;
 	readonly shouldRetry: KnoudsRetryOptions['shouldRetry'];
 	readonly random: () => number;
+	/** The state this client's calls share. */
+	readonly coordinator: Coordinator;
 };
 
-const sharedOptionKeys = {policy: true, maxRetryAfter: true, idempotentMethods: true, onRetry: true, shouldRetry: true, random: true} as const satisfies {[K in keyof KnoudsRetryOptions]-?: true};
+const sharedOptionKeys = {policy: true, maxRetryAfter: true, idempotentMethods: true, onRetry: true, shouldRetry: true, random: true, ...coordinationOptionKeys} as const satisfies {[K in keyof KnoudsRetryOptions]-?: true};
 
 /** The methods resent by default after a failure that may have reached the server. */
 export const defaultIdempotentMethods: readonly string[] = Object.freeze(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -148,6 +152,7 @@ export const resolveOptions = (input: KnoudsRetryOptions, extraKeys: Readonly<Re
 		onRetry: optionalFunction('onRetry', input.onRetry),
 		shouldRetry: optionalFunction('shouldRetry', input.shouldRetry),
 		random: optionalFunction('random', input.random) ?? Math.random,
+		coordinator: createCoordinator(resolveCoordination(input)),
 	});
 };
 

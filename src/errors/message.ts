@@ -70,7 +70,9 @@ const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs
 		}
 
 		case 'retry-after-too-long': {
-			return ` Not retried: the server asked to wait ${seconds(retryAfterMs ?? 0)}, longer than \`maxRetryAfter\` allows; requeue the call for later.`;
+			return attempts === 0
+				? ` No request sent: an earlier response asked this client to wait ${seconds(retryAfterMs ?? 0)} more, longer than \`maxRetryAfter\` allows; requeue the call for later.`
+				: ` Not retried: the server asked to wait ${seconds(retryAfterMs ?? 0)}, longer than \`maxRetryAfter\` allows; requeue the call for later.`;
 		}
 
 		case 'total-timeout': {
@@ -79,6 +81,14 @@ const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs
 
 		case 'should-retry': {
 			return ' Not retried: `shouldRetry` returned false.';
+		}
+
+		case 'retry-budget': {
+			return ' Not retried: the client\'s retry budget is spent (many failures, few successes lately); the API may be down.';
+		}
+
+		case 'latched': {
+			return ' No request sent: an earlier call with this API key got this answer, and it holds (see the `latch` option).';
 		}
 
 		case 'not-idempotent':

@@ -79,10 +79,10 @@ export const scenarios: Readonly<Record<ScenarioName, SimulatorScenario>> = {
 		tiers: scaledTiers(100),
 		faults: {
 			...noFaults,
-			executionFailed: 0.1,
-			providerIncomplete: 0.03,
+			executionFailed: 0.05,
+			providerIncomplete: 0.02,
 			providerSubmitFailed: 0.05,
-			proxyError: 0.03,
+			proxyError: 0.02,
 			resetBeforeRead: 0.005,
 			resetAfterRead: 0.005,
 			slow: 0.05,

@@ -1,0 +1,131 @@
+import {fail} from '../validate.js';
+import {createMemoryStore, type KnoudsStore} from './store.js';
+
+/**
+Options for what the calls of one client share. Every call made through one wrapped client (and its
+`.extend()`s), or through one `createKnoudsFetch()` function, shares this state.
+*/
+export type CoordinationOptions = {
+	/**
+	Share each `Retry-After` across the client's calls: once a 429 says wait, no request with that API key
+	is sent, retry or new call, until the wait has passed. The client also learns how many requests a
+	limit window admits and how long it is, and spaces its requests to stay under that afterwards.
+	@default true
+	*/
+	readonly retryAfterGate?: boolean | undefined;
+	/**
+	Limits retries to a share of recent traffic: a bucket of `burst` tokens, each success earns `earn`
+	token, each retry spends one. With the bucket empty a retryable failure ends the call at once, with
+	`stopReason: 'retry-budget'`. Retries that wait out a 429's `Retry-After` are exempt: the gate already
+	keeps them from adding load. `false` turns the budget off.
+	@default {burst: 10, earn: 0.1}
+	*/
+	readonly retryBudget?: false | {readonly burst?: number | undefined; readonly earn?: number | undefined} | undefined;
+	/**
+	Errors that make later calls fail at once without touching the network. `deadKey` latches the
+	codeless 401 and LEGACY_KEY_RETIRED for that key, for good. `INSUFFICIENT_CREDITS` (per key) and
+	`grant_exhausted` (per key and model) latch for the given milliseconds; they are off by default,
+	since a top-up or an upgrade can come at any moment.
+	@default {deadKey: true}
+	@example {INSUFFICIENT_CREDITS: 60_000, grant_exhausted: 3_600_000}
+	*/
+	readonly latch?: {
+		readonly deadKey?: boolean | undefined;
+		readonly INSUFFICIENT_CREDITS?: number | undefined;
+		readonly grant_exhausted?: number | undefined;
+	} | undefined;
+	/**
+	Spaces requests (per API key) so that a client that knows its tier's limit never meets a 429.
+	@default undefined (no pacing beyond what the gate learns)
+	@example {requestsPerMinute: 600}
+	*/
+	readonly rateLimit?: {readonly requestsPerMinute: number} | undefined;
+	/**
+	Where the shared state lives. One in-memory store per client by default; pass one store to several
+	clients to make them share, or implement `KnoudsStore` over Redis to share across processes.
+	@default createMemoryStore()
+	*/
+	readonly store?: KnoudsStore | undefined;
+};
+
+/** The coordination options, checked and with their defaults. */
+export type ResolvedCoordination = {
+	readonly gate: boolean;
+	readonly budget: {readonly burst: number; readonly earn: number} | undefined;
+	readonly latch: {readonly deadKey: boolean; readonly credits: number | undefined; readonly grant: number | undefined};
+	readonly requestsPerMinute: number | undefined;
+	readonly store: KnoudsStore;
+};
+
+/** Every coordination option, so that an unknown key is refused by name. */
+export const coordinationOptionKeys = {retryAfterGate: true, retryBudget: true, latch: true, rateLimit: true, store: true} as const satisfies {[K in keyof CoordinationOptions]-?: true};
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const positive = (name: string, value: unknown, fallback: number | undefined, allowZero = false): number | undefined => {
+	if (value === undefined) {
+		return fallback;
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+		return fail(name, allowZero ? 'a non-negative number' : 'a positive number', value);
+	}
+
+	return value;
+};
+
+const resolveBudget = (value: unknown): ResolvedCoordination['budget'] => {
+	if (value === false) {
+		return undefined;
+	}
+
+	const budget = value ?? {};
+	if (!isRecord(budget)) {
+		return fail('retryBudget', '`false` or `{burst, earn}`', value);
+	}
+
+	return {burst: positive('retryBudget.burst', budget['burst'], 10, true) ?? 10, earn: positive('retryBudget.earn', budget['earn'], 0.1, true) ?? 0.1};
+};
+
+const methods = ['get', 'set', 'add', 'take', 'reserve'] as const;
+
+/** Checks the coordination options and fills in defaults. */
+export const resolveCoordination = (options: CoordinationOptions): ResolvedCoordination => {
+	const gate: unknown = options.retryAfterGate ?? true;
+	if (typeof gate !== 'boolean') {
+		fail('retryAfterGate', 'a boolean', gate);
+	}
+
+	const latch: unknown = options.latch ?? {};
+	if (!isRecord(latch) || (latch['deadKey'] !== undefined && typeof latch['deadKey'] !== 'boolean')) {
+		fail('latch', '`{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`', latch);
+	}
+
+	const latchKeys = ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'];
+	const unknownLatch = Object.keys(latch).find(key => !latchKeys.includes(key));
+	if (unknownLatch !== undefined) {
+		fail(`latch.${unknownLatch}`, `one of ${latchKeys.map(key => `\`${key}\``).join(', ')}`, unknownLatch, 'is not a latch');
+	}
+
+	const rateLimit: unknown = options.rateLimit;
+	if (rateLimit !== undefined && (!isRecord(rateLimit) || rateLimit['requestsPerMinute'] === undefined)) {
+		fail('rateLimit', '`{requestsPerMinute}`', rateLimit);
+	}
+
+	const store: unknown = options.store ?? createMemoryStore();
+	if (!isRecord(store) || !methods.every(method => typeof store[method] === 'function')) {
+		fail('store', `a KnoudsStore (an object with ${methods.map(method => `\`${method}\``).join(', ')})`, store);
+	}
+
+	return {
+		gate,
+		budget: resolveBudget(options.retryBudget),
+		latch: {
+			deadKey: latch['deadKey'] !== false,
+			credits: positive('latch.INSUFFICIENT_CREDITS', latch['INSUFFICIENT_CREDITS'], undefined),
+			grant: positive('latch.grant_exhausted', latch['grant_exhausted'], undefined),
+		},
+		requestsPerMinute: positive('rateLimit.requestsPerMinute', rateLimit?.['requestsPerMinute'], undefined),
+		store: store as unknown as KnoudsStore,
+	};
+};

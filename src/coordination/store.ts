@@ -1,0 +1,98 @@
+/**
+Where a client keeps the state its calls share: the Retry-After gate, what it learned of the rate
+limit, the retry budget, the pacer's next slot and latched errors.
+
+Every method is one atomic step with an expiry, so that a store shared by many processes (Redis, say,
+with a short Lua script per method) never loses an update to a read-modify-write race. Values are
+strings or numbers; a missing or expired key reads as absent. `ttlMs` may be `Infinity` (no expiry).
+*/
+export type KnoudsStore = {
+	/** The string at `key`, or `undefined`. */
+	get(key: string): Promise<string | undefined>;
+	/** Sets `key` to `value` for `ttlMs`. */
+	set(key: string, value: string, ttlMs: number): Promise<void>;
+	/**
+	Adds `delta` to the number at `key` (`initial` when absent), clamps it to `max`, stores it for
+	`ttlMs` and returns it.
+	*/
+	add(key: string, delta: number, options: {readonly initial: number; readonly max: number; readonly ttlMs: number}): Promise<number>;
+	/**
+	Takes `amount` from the number at `key` (`initial` when absent) if it holds at least that much,
+	and says whether it did. Stores the result for `ttlMs`.
+	*/
+	take(key: string, amount: number, options: {readonly initial: number; readonly ttlMs: number}): Promise<boolean>;
+	/**
+	Reserves the next slot of a pacer: returns `max(now, next)` where `next` is the number at `key`,
+	and stores that slot plus `intervalMs` as the new `next`, for `ttlMs`.
+	*/
+	reserve(key: string, intervalMs: number, now: number, ttlMs: number): Promise<number>;
+};
+
+type Entry = {value: string; expires: number};
+
+// Expired entries go when read, and in a sweep every so many writes, so that a long-lived client's
+// memory stays flat however many keys it has used.
+const sweepEvery = 1000;
+
+/**
+An in-memory `KnoudsStore`: the default, one per client. Its operations are atomic because they run
+to completion on one thread.
+
+@param now - The clock for expiry, in epoch milliseconds.
+*/
+export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => {
+	const entries = new Map<string, Entry>();
+	let writes = 0;
+	const read = (key: string): string | undefined => {
+		const entry = entries.get(key);
+		if (entry !== undefined && entry.expires <= now()) {
+			entries.delete(key);
+			return undefined;
+		}
+
+		return entry?.value;
+	};
+
+	const write = (key: string, value: string, ttlMs: number): void => {
+		entries.set(key, {value, expires: now() + ttlMs});
+		if (++writes % sweepEvery === 0) {
+			const time = now();
+			for (const [name, entry] of entries) {
+				if (entry.expires <= time) {
+					entries.delete(name);
+				}
+			}
+		}
+	};
+
+	const number = (key: string, initial: number): number => {
+		const value = Number(read(key) ?? initial);
+		return Number.isFinite(value) ? value : initial;
+	};
+
+	return {
+		get: async key => Promise.resolve(read(key)),
+		async set(key, value, ttlMs) {
+			write(key, value, ttlMs);
+			return Promise.resolve();
+		},
+		async add(key, delta, {initial, max, ttlMs}) {
+			const value = Math.min(max, number(key, initial) + delta);
+			write(key, String(value), ttlMs);
+			return Promise.resolve(value);
+		},
+		async take(key, amount, {initial, ttlMs}) {
+			const value = number(key, initial);
+			if (value >= amount) {
+				write(key, String(value - amount), ttlMs);
+			}
+
+			return Promise.resolve(value >= amount);
+		},
+		async reserve(key, intervalMs, time, ttlMs) {
+			const slot = Math.max(time, number(key, time));
+			write(key, String(slot + intervalMs), ttlMs);
+			return Promise.resolve(slot);
+		},
+	};
+};
