@@ -7,3 +7,5 @@ export type {FetchLike, KnoudsRetryOptions, RetryEvent, ShouldRetryContext} from
 export type {Decision, DelaySource, StopReason} from './decide.js';
 export type {Jitter} from './backoff.js';
 export type {KnoudsErrorContext} from './error-body.js';
+export {createMemoryStore, type KnoudsStore} from './coordination/store.js';
+export type {CoordinationOptions} from './coordination/options.js';
