@@ -1,5 +1,5 @@
 import {fail} from '../validate.js';
-import {slugPattern} from './capabilities.js';
+import {baseCapability, slugPattern} from './capabilities.js';
 
 // The scenario arrives as data (often hand-written JSON), so every field is checked as `unknown`.
 type Data = Readonly<Record<string, unknown>>;
@@ -19,12 +19,13 @@ const check = (ok: boolean, field: string, expected: string, got: unknown): void
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 const isAmount = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 const isStrings = (value: unknown): boolean => Array.isArray(value) && value.every(item => typeof item === 'string');
+const isCapabilities = (value: unknown): boolean => isStrings(value) && (value as string[]).every(item => baseCapability(item) !== undefined);
 
 const checkTier = (tier: Data, at: string): void => {
-	check(isCount(tier['requestsPerMinute']) && (tier['requestsPerMinute'] as number) > 0, `${at}.requestsPerMinute`, 'a positive integer', tier['requestsPerMinute']);
+	check(isCount(tier['requestsPerWindow']) && (tier['requestsPerWindow'] as number) > 0, `${at}.requestsPerWindow`, 'a positive integer', tier['requestsPerWindow']);
 	check(tier['maxWorkflows'] === null || isCount(tier['maxWorkflows']), `${at}.maxWorkflows`, 'a non-negative integer, or null for no cap', tier['maxWorkflows']);
 	check(typeof tier['canCreateKeys'] === 'boolean', `${at}.canCreateKeys`, 'a boolean', tier['canCreateKeys']);
-	check(isStrings(tier['capabilityCeiling']), `${at}.capabilityCeiling`, 'an array of capability strings', tier['capabilityCeiling']);
+	check(isCapabilities(tier['capabilityCeiling']), `${at}.capabilityCeiling`, 'an array of well-formed capabilities (such as \'model:run\')', tier['capabilityCeiling']);
 	const grants = record(tier['grants'], `${at}.grants`, 'an object of trial runs by model');
 	for (const [model, runs] of Object.entries(grants)) {
 		check(isCount(runs), `${at}.grants.${model}`, 'a non-negative integer of runs', runs);
@@ -40,7 +41,7 @@ const checkModel = (model: Data, at: string, tiers: Data, seen: Set<unknown>): v
 	check(typeof model['minTier'] === 'string' && Object.hasOwn(tiers, model['minTier']), `${at}.minTier`, `one of the scenario's tiers (${Object.keys(tiers).join(', ')})`, model['minTier']);
 	check(isAmount(model['price']), `${at}.price`, 'a non-negative number of credits', model['price']);
 	check(typeof model['async'] === 'boolean', `${at}.async`, 'a boolean', model['async']);
-	check(isAmount(model['runMs']), `${at}.runMs`, 'a non-negative number of milliseconds', model['runMs']);
+	check(isAmount(model['runMs']) && (model['runMs'] as number) <= 2_147_483_647, `${at}.runMs`, 'a number of milliseconds from 0 to 2^31 - 1 (a timer limit)', model['runMs']);
 };
 
 const checkAccount = (account: Data, at: string, tiers: Data, seen: Set<unknown>): void => {
@@ -53,7 +54,7 @@ const checkAccount = (account: Data, at: string, tiers: Data, seen: Set<unknown>
 		check(!seen.has(key['key']), `${at}.keys[${index}].key`, 'a key no other key repeats', key['key']);
 		seen.add(key['key']);
 		check(typeof key['createdAt'] === 'string' && !Number.isNaN(Date.parse(key['createdAt'])), `${at}.keys[${index}].createdAt`, 'an ISO date string', key['createdAt']);
-		check(isStrings(key['capabilities']), `${at}.keys[${index}].capabilities`, 'an array of capability strings', key['capabilities']);
+		check(isCapabilities(key['capabilities']), `${at}.keys[${index}].capabilities`, 'an array of well-formed capabilities (such as \'model:run\')', key['capabilities']);
 	}
 };
 
@@ -68,8 +69,12 @@ export const checkWorld = (scenario: {readonly tiers: unknown; readonly accounts
 	}
 
 	const keys = new Set<unknown>();
-	for (const [index, account] of array(scenario.accounts, 'accounts', 'an array of accounts').entries()) {
-		checkAccount(record(account, `accounts[${index}]`, '`{id, tier, credits, keys}`'), `accounts[${index}]`, tiers, keys);
+	const ids = new Set<unknown>();
+	for (const [index, item] of array(scenario.accounts, 'accounts', 'an array of accounts').entries()) {
+		const account = record(item, `accounts[${index}]`, '`{id, tier, credits, keys}`');
+		check(!ids.has(account['id']), `accounts[${index}].id`, 'an id no other account has', account['id']);
+		ids.add(account['id']);
+		checkAccount(account, `accounts[${index}]`, tiers, keys);
 	}
 
 	const models = new Set<unknown>();

@@ -10,6 +10,18 @@ export const seededRandom = (seed: number): Random => {
 	return () => uniformFloat64(generator);
 };
 
+/**
+The random source of one request: its own stream, from the scenario's seed and the request's arrival
+number, so that what one request draws never shifts what a later one gets.
+*/
+export const requestRandom = (seed: number, arrival: number): Random => {
+	// Mixes the two into a well-spread 32-bit seed (the finaliser of MurmurHash3).
+	let mixed = (seed ^ Math.imul(arrival, 0x9E_37_79_B1)) >>> 0;
+	mixed = Math.imul(mixed ^ (mixed >>> 16), 0x85_EB_CA_6B) >>> 0;
+	mixed = Math.imul(mixed ^ (mixed >>> 13), 0xC2_B2_AE_35) >>> 0;
+	return seededRandom((mixed ^ (mixed >>> 16)) >>> 0);
+};
+
 /** A version 4 UUID drawn from `random`, so that execution ids repeat under a seed. */
 export const randomUuid = (random: Random): string => {
 	const bytes = Array.from({length: 16}, () => Math.floor(random() * 256));

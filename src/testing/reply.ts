@@ -5,6 +5,8 @@ export type Reply = {
 	readonly headers?: Readonly<Record<string, string>>;
 	/** How long the API works before it answers (a sync run's run time). */
 	readonly delayMs?: number;
+	/** Whether the API charged for this answer (a successful run): losing it on the way is worth counting. */
+	readonly charged?: boolean;
 };
 
 /** A documented Knouds error: `{error, code, ...context}`. */

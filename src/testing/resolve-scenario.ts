@@ -1,3 +1,4 @@
+import {checkKeys} from '../options.js';
 import {fail} from '../validate.js';
 import {checkWorld} from './check-world.js';
 import {createRouter} from './router.js';
@@ -18,6 +19,9 @@ const scenarioName = (value: unknown, option: string): ScenarioName => {
 	return fail(option, `one of ${Object.keys(scenarios).map(name => `'${name}'`).join(', ')}`, value);
 };
 
+// Timers fire at once past 2^31 - 1 ms, so longer delays cannot be held.
+const maxDelay = 2_147_483_647;
+
 const isMilliseconds = (value: unknown): boolean => typeof value === 'number' && value >= 0;
 
 const rateKeys = ['executionFailed', 'providerIncomplete', 'providerSubmitFailed', 'proxyError', 'resetBeforeRead', 'resetAfterRead', 'slow'] as const;
@@ -30,8 +34,8 @@ const checkFaults = (faults: SimulatorFaults): void => {
 		}
 	}
 
-	if (typeof faults.slowMs !== 'number' || !Number.isFinite(faults.slowMs) || faults.slowMs < 0) {
-		fail('faults.slowMs', 'a non-negative number of milliseconds', faults.slowMs);
+	if (typeof faults.slowMs !== 'number' || !(faults.slowMs >= 0 && faults.slowMs <= maxDelay)) {
+		fail('faults.slowMs', 'a number of milliseconds from 0 to 2^31 - 1', faults.slowMs);
 	}
 
 	if (!isArray(faults.providerStatuses) || faults.providerStatuses.length === 0 || !faults.providerStatuses.every(status => Number.isInteger(status) && status >= 400 && status <= 599)) {
@@ -57,7 +61,17 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 		return fail('scenario', 'a scenario name or a scenario object', input);
 	}
 
+	checkKeys(input, {name: true, extends: true, seed: true, rateLimit: true, tiers: true, accounts: true, models: true, faults: true, paths: true}, 'a scenario');
 	const base = scenarios[scenarioName(input.extends ?? 'default', 'scenario.extends')];
+	for (const [field, known] of [['faults', base.faults], ['rateLimit', base.rateLimit], ['paths', base.paths]] as const) {
+		const value: unknown = input[field];
+		if (value !== undefined && !isRecord(value)) {
+			fail(field, 'an object', value);
+		}
+
+		checkKeys(value ?? {}, Object.fromEntries(Object.keys(known).map(key => [key, true])), `\`${field}\``);
+	}
+
 	const scenario: SimulatorScenario = {
 		name: input.name ?? `${base.name} (custom)`,
 		seed: input.seed ?? base.seed,
@@ -68,8 +82,8 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 		faults: {...base.faults, ...input.faults},
 		paths: {...base.paths, ...input.paths},
 	};
-	if (!Number.isSafeInteger(scenario.seed)) {
-		fail('scenario.seed', 'an integer', scenario.seed);
+	if (!Number.isInteger(scenario.seed) || scenario.seed < 0 || scenario.seed >= 2 ** 32) {
+		fail('scenario.seed', 'an integer from 0 to 2^32 - 1', scenario.seed);
 	}
 
 	if (!['fixed-window', 'token-bucket'].includes(scenario.rateLimit.algorithm)) {

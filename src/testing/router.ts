@@ -43,6 +43,13 @@ export const createRouter = (paths: RoutePaths): ((method: string, pathname: str
 		const source = template.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll(/:\w+/g, '([^/]+)');
 		return {route, method: route.split(' ')[0], pattern: new RegExp(`^${source}$`)};
 	});
+	for (const [index, {route, method, pattern}] of compiled.entries()) {
+		const twin = compiled.slice(0, index).find(other => other.method === method && other.pattern.source === pattern.source);
+		if (twin !== undefined) {
+			fail(`paths['${route}']`, `a path that no other ${method} route has (it repeats '${twin.route}')`, paths[route]);
+		}
+	}
+
 	return (method, pathname) => {
 		for (const {route, method: routeMethod, pattern} of compiled) {
 			const match = pattern.exec(pathname);

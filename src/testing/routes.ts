@@ -1,5 +1,6 @@
 import {allows, baseCapability, slugPattern} from './capabilities.js';
 import {retryAfterSeconds} from './limiter.js';
+import {randomUuid} from './random.js';
 import {apiError, codelessError, jsonObject, type ApiRequest, type Reply} from './reply.js';
 import {runModel, type RunEnvironment} from './run.js';
 import type {RouteName} from './router.js';
@@ -115,7 +116,7 @@ const createKey = ({state, account, capabilities, request, environment}: Context
 		return apiError(403, 'CAPABILITY_ABOVE_CEILING', `'${attempted}' is above the ${account.tierName} tier's ceiling`, {attempted});
 	}
 
-	const key = {key: `sim-${state.newId()}`, createdAt: new Date(environment.now).toISOString(), capabilities: [...requested]};
+	const key = {key: `sim-${randomUuid(environment.random)}`, createdAt: new Date(environment.now).toISOString(), capabilities: [...requested]};
 	// A key issued during the run is current whatever the simulator's clock says.
 	state.keys.set(key.key, {key, account, issued: true});
 	return {status: 201, body: {...key}};

@@ -1,5 +1,5 @@
 import {apiError, jsonObject, type Reply} from './reply.js';
-import type {Random} from './random.js';
+import {randomUuid, type Random} from './random.js';
 import type {Account, State} from './state.js';
 import type {SimulatorFaults, SimulatorModel} from './types.js';
 
@@ -75,7 +75,7 @@ export const runModel = (state: State, account: Account, model: SimulatorModel, 
 		return apiError(500, 'EXECUTION_FAILED', `Provider call for ${model.internalName} failed: upstream timed out`);
 	}
 
-	const executionId = state.newId();
+	const executionId = randomUuid(random);
 	const output = {model: model.internalName, echo: inputs};
 	if (isAsync) {
 		// An async run's outcome is decided at submit; a poll shows it once the run time has passed.
@@ -84,7 +84,7 @@ export const runModel = (state: State, account: Account, model: SimulatorModel, 
 			: {status: 'succeeded', output} as const;
 		state.executions.set(executionId, {id: executionId, accountId: account.id, model: model.internalName, readyAt: now + model.runMs, result});
 		const billing = incomplete ? {} : charge(state, account, model, executionId);
-		return {status: 202, body: {executionId, status: 'running', ...billing}};
+		return {status: 202, body: {executionId, status: 'running', ...billing}, charged: !incomplete};
 	}
 
 	if (incomplete) {
@@ -93,5 +93,5 @@ export const runModel = (state: State, account: Account, model: SimulatorModel, 
 
 	// Kept, so that a sync run's execution can be read back like an async one.
 	state.executions.set(executionId, {id: executionId, accountId: account.id, model: model.internalName, readyAt: now, result: {status: 'succeeded', output}});
-	return {status: 200, body: {executionId, status: 'succeeded', output, ...charge(state, account, model, executionId)}, delayMs: model.runMs};
+	return {status: 200, body: {executionId, status: 'succeeded', output, ...charge(state, account, model, executionId)}, delayMs: model.runMs, charged: true};
 };

@@ -4,9 +4,9 @@ import type {ScenarioName, SimulatorAccount, SimulatorFaults, SimulatorModel, Si
 const freeCeiling = ['model:run', 'execution:read', 'workflow:create', 'workflow:run'];
 
 const tiers: Readonly<Record<string, SimulatorTier>> = {
-	free: {requestsPerMinute: 60, maxWorkflows: 1, canCreateKeys: false, capabilityCeiling: freeCeiling, grants: {'text-small': 25, 'image-fast': 5}},
-	pro: {requestsPerMinute: 600, maxWorkflows: null, canCreateKeys: true, capabilityCeiling: [...freeCeiling, 'key:create'], grants: {}},
-	enterprise: {requestsPerMinute: 6000, maxWorkflows: null, canCreateKeys: true, capabilityCeiling: [...freeCeiling, 'key:create', 'model:manage'], grants: {}},
+	free: {requestsPerWindow: 60, maxWorkflows: 1, canCreateKeys: false, capabilityCeiling: freeCeiling, grants: {'text-small': 25, 'image-fast': 5}},
+	pro: {requestsPerWindow: 600, maxWorkflows: null, canCreateKeys: true, capabilityCeiling: [...freeCeiling, 'key:create'], grants: {}},
+	enterprise: {requestsPerWindow: 6000, maxWorkflows: null, canCreateKeys: true, capabilityCeiling: [...freeCeiling, 'key:create', 'model:manage'], grants: {}},
 };
 
 // Keys created from May 2026 on are current; the legacy key predates the cut-off.
@@ -54,9 +54,10 @@ const base: SimulatorScenario = {
 	paths: defaultPaths,
 };
 
-// Limits scaled down so that windows pass in seconds: 600 a minute becomes 20 per 2-second window.
-const scaledTiers = (perWindow: number): Readonly<Record<string, SimulatorTier>> =>
-	Object.fromEntries(Object.entries(tiers).map(([name, tier]) => [name, {...tier, requestsPerMinute: name === 'free' ? Math.ceil(perWindow / 10) : perWindow}]));
+// Limits scaled down so that windows pass in seconds, keeping the tiers' ratios: with Pro at 20 per
+// 2-second window, Free gets 2 and Enterprise 200.
+const scaledTiers = (proPerWindow: number): Readonly<Record<string, SimulatorTier>> =>
+	Object.fromEntries(Object.entries(tiers).map(([name, tier]) => [name, {...tier, requestsPerWindow: Math.max(1, Math.round(tier.requestsPerWindow * proPerWindow / 600))}]));
 
 /**
 The scenarios that ship with the simulator. Each is plain data: copy one and change it to make your own.

@@ -1,5 +1,4 @@
 import {createLimiter, type Limiter} from './limiter.js';
-import {randomUuid, type Random} from './random.js';
 import type {SimulatorKey, SimulatorModel, SimulatorScenario, SimulatorTier} from './types.js';
 
 /** A user's live state: balance, grant use, workflows and the rate limiter. */
@@ -36,7 +35,7 @@ export type Charge = {
 export type State = ReturnType<typeof createState>;
 
 /** Builds the live state of a scenario's world. */
-export const createState = (scenario: SimulatorScenario, random: Random) => {
+export const createState = (scenario: SimulatorScenario) => {
 	const accounts = new Map<string, Account>();
 	const keys = new Map<string, {readonly key: SimulatorKey; readonly account: Account; readonly issued?: true}>();
 	for (const {id, tier: tierName, credits, keys: accountKeys} of scenario.accounts) {
@@ -45,7 +44,7 @@ export const createState = (scenario: SimulatorScenario, random: Random) => {
 			throw new TypeError(`Account '${id}' has the unknown tier '${tierName}'.`);
 		}
 
-		const account: Account = {id, tierName, tier, credits, grantsUsed: new Map(), workflows: new Map(), limiter: createLimiter(scenario.rateLimit, tier.requestsPerMinute)};
+		const account: Account = {id, tierName, tier, credits, grantsUsed: new Map(), workflows: new Map(), limiter: createLimiter(scenario.rateLimit, tier.requestsPerWindow)};
 		accounts.set(id, account);
 		for (const key of accountKeys) {
 			keys.set(key.key, {key, account});
@@ -61,6 +60,5 @@ export const createState = (scenario: SimulatorScenario, random: Random) => {
 		ledger: [] as Charge[],
 		/** Tiers rank in the order the scenario lists them: a later tier includes an earlier one. */
 		tierRank: (name: string): number => tierNames.indexOf(name),
-		newId: (): string => randomUuid(random),
 	};
 };

@@ -4,8 +4,8 @@ import type {RoutePaths} from './router.js';
 A plan tier of the simulated API: what its users may do and how fast.
 */
 export type SimulatorTier = {
-	/** Requests a user of this tier may send per rate-limit window (a minute unless the scenario scales it). */
-	readonly requestsPerMinute: number;
+	/** Requests a user of this tier may send per rate-limit window (`rateLimit.windowMs`: a minute unless the scenario scales it down). */
+	readonly requestsPerWindow: number;
 	/** How many workflows a user may own. `null` means no cap. */
 	readonly maxWorkflows: number | null;
 	/** Whether users of this tier may create API keys (`POST /v1/keys`); if not, API_KEY_ACCESS_DENIED. */

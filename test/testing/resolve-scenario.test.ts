@@ -8,7 +8,7 @@ const names = Object.keys(scenarios) as ScenarioName[];
 // Hand-written JSON reaches resolveScenario untyped, so the invalid inputs below skip the type checker.
 const resolveLoose = (input: unknown) => resolveScenario(input as ScenarioInput);
 
-const tier: SimulatorTier = {requestsPerMinute: 10, maxWorkflows: 2, canCreateKeys: false, capabilityCeiling: ['model:run'], grants: {}};
+const tier: SimulatorTier = {requestsPerWindow: 10, maxWorkflows: 2, canCreateKeys: false, capabilityCeiling: ['model:run'], grants: {}};
 const account = (id: string, key: string, overrides: Partial<SimulatorAccount> = {}): SimulatorAccount =>
 	({id, tier: 'basic', credits: 10, keys: [{key, createdAt: '2026-06-01T00:00:00.000Z', capabilities: ['model:run']}], ...overrides});
 const model: SimulatorModel = {internalName: 'tiny', enabled: true, minTier: 'basic', price: 1, async: false, runMs: 0};
@@ -159,8 +159,10 @@ describe('resolveScenario refusals', () => {
 		rejects({rateLimit: {algorithm: 'leaky-bucket'}}, /`rateLimit\.algorithm`.*got 'leaky-bucket'/);
 	});
 
-	it('rejects a seed that is not a safe integer', () => {
-		rejects({seed: 1.5}, /`scenario\.seed` to be an integer, got 1\.5/);
+	it('rejects a seed that is not a 32-bit unsigned integer, since seeds beyond that would repeat others', () => {
+		rejects({seed: 1.5}, /`scenario\.seed` to be an integer from 0 to 2\^32 - 1, got 1\.5/);
+		rejects({seed: 2 ** 32}, /`scenario\.seed`/);
+		rejects({seed: -1}, /`scenario\.seed`/);
 		rejects({seed: '1'}, /`scenario\.seed`/);
 		rejects({seed: 2 ** 60}, /`scenario\.seed`/);
 	});
@@ -169,9 +171,9 @@ describe('resolveScenario refusals', () => {
 		rejects({tiers: []}, /`tiers`/);
 	});
 
-	it('rejects a tier whose requestsPerMinute is not a positive integer', () => {
-		rejects({...world, tiers: {basic: {...tier, requestsPerMinute: 0}}}, /`tiers\.basic\.requestsPerMinute`/);
-		rejects({...world, tiers: {basic: {...tier, requestsPerMinute: 2.5}}}, /`tiers\.basic\.requestsPerMinute`/);
+	it('rejects a tier whose requestsPerWindow is not a positive integer', () => {
+		rejects({...world, tiers: {basic: {...tier, requestsPerWindow: 0}}}, /`tiers\.basic\.requestsPerWindow`/);
+		rejects({...world, tiers: {basic: {...tier, requestsPerWindow: 2.5}}}, /`tiers\.basic\.requestsPerWindow`/);
 	});
 
 	it('rejects an account whose tier does not exist', () => {
@@ -240,5 +242,36 @@ describe('resolveScenario refusals of fields that would otherwise fail at reques
 	it('rejects a model name that is not a slug, and two models of one name', () => {
 		refuses({...world, models: [{...model, internalName: 'Tiny_Model'}]}, /`models\[0\]\.internalName` to be a slug/);
 		refuses({...world, models: [model, model]}, /`models\[1\]\.internalName` to be a name no other model has/);
+	});
+});
+
+describe('resolveScenario refusals of mistakes that used to pass silently', () => {
+	const refuses = (input: unknown, pattern: RegExp): void => {
+		expect(() => resolveLoose(input)).toThrow(pattern);
+	};
+
+	it('refuses a misspelt field at the top and inside faults, rateLimit and paths, naming it', () => {
+		refuses({fault: {executionFailed: 1}}, /`fault` is not an option of a scenario/);
+		refuses({extend: 'chaos'}, /`extend` is not an option of a scenario/);
+		refuses({faults: {executionFaild: 1}}, /`executionFaild` is not an option of `faults`/);
+		refuses({rateLimit: {window: 5}}, /`window` is not an option of `rateLimit`/);
+		refuses({paths: {'POST /v1/key': '/keys'}}, /`POST \/v1\/key` is not an option of `paths`/);
+	});
+
+	it('refuses faults, rateLimit or paths that are not objects', () => {
+		refuses({faults: 5}, /`faults` to be an object, got 5/);
+		refuses({rateLimit: 'abc'}, /`rateLimit` to be an object/);
+	});
+
+	it('refuses two accounts with one id, and capabilities outside the grammar', () => {
+		refuses({...world, accounts: [account('solo', 'a-key'), account('solo', 'b-key')]}, /`accounts\[1\]\.id` to be an id no other account has/);
+		refuses({...world, accounts: [account('solo', 'a-key', {keys: [{key: 'a-key', createdAt: '2026-06-01T00:00:00.000Z', capabilities: ['model:fly']}]})]}, /`accounts\[0\]\.keys\[0\]\.capabilities`/);
+		refuses({...world, tiers: {basic: {...tier, capabilityCeiling: ['model:fly']}}}, /`tiers\.basic\.capabilityCeiling`/);
+	});
+
+	it('refuses two routes at one path, and delays a timer cannot hold', () => {
+		refuses({paths: {'POST /v1/keys': '/v1/workflows'}}, /`paths\['POST \/v1\/keys'\]` to be a path that no other POST route has/);
+		refuses({faults: {slowMs: 2 ** 31}}, /`faults\.slowMs`/);
+		refuses({...world, models: [{...model, runMs: 2 ** 31}]}, /`models\[0\]\.runMs`/);
 	});
 });

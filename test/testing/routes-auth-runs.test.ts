@@ -43,7 +43,7 @@ describe('authentication', () => {
 
 describe('rate limiting', () => {
 	// Two requests a minute for Pro users, on the default fixed window aligned to the minute.
-	const slow = (): Sim => simulate({tiers: withTier('pro', {requestsPerMinute: 2})});
+	const slow = (): Sim => simulate({tiers: withTier('pro', {requestsPerWindow: 2})});
 	const poll = (sim: Sim, key: string, now: number): Reply => send(sim, 'GET', '/v1/executions/not-a-uuid', {key, now});
 
 	it('answers 429 RATE_LIMIT_EXCEEDED with a Retry-After in whole seconds once the tier limit is used', () => {
@@ -109,7 +109,7 @@ describe('rate limiting', () => {
 	});
 
 	it('tells a token-bucket client to wait one whole second when the bucket refills in milliseconds', () => {
-		const sim = simulate({rateLimit: {algorithm: 'token-bucket', windowMs: 2000}, tiers: withTier('pro', {requestsPerMinute: 100})});
+		const sim = simulate({rateLimit: {algorithm: 'token-bucket', windowMs: 2000}, tiers: withTier('pro', {requestsPerWindow: 100})});
 		for (let index = 0; index < 100; index++) {
 			expect(code(poll(sim, 'sim-pro-key', start))).toBe('EXECUTION_NOT_FOUND');
 		}

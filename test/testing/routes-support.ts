@@ -18,7 +18,7 @@ export type Sim = {readonly scenario: SimulatorScenario; readonly state: State; 
 export const simulate = (input: ScenarioInput = 'default', seed = 1): Sim => {
 	const scenario = resolveScenario(input);
 	const random = seededRandom(seed);
-	return {scenario, state: createState(scenario, random), random};
+	return {scenario, state: createState(scenario), random};
 };
 
 export type Send = {readonly key?: string | undefined; readonly body?: unknown; readonly now?: number; readonly faults?: SimulatorFaults};

@@ -30,7 +30,7 @@ describe('the simulator guide', () => {
 
 	it('lists the default tiers with their limits and grants as the code has them', () => {
 		const documented = rows(/^\| (free|pro|enterprise) \| (\d+) \| (\d+|no cap) \| (yes|no) \|/gm);
-		const actual = Object.entries(world.tiers).map(([name, tier]) => [name, String(tier.requestsPerMinute), tier.maxWorkflows === null ? 'no cap' : String(tier.maxWorkflows), tier.canCreateKeys ? 'yes' : 'no']);
+		const actual = Object.entries(world.tiers).map(([name, tier]) => [name, String(tier.requestsPerWindow), tier.maxWorkflows === null ? 'no cap' : String(tier.maxWorkflows), tier.canCreateKeys ? 'yes' : 'no']);
 		expect(documented).toEqual(actual);
 		expect(guide).toContain(`\`text-small\` ${world.tiers['free']!.grants['text-small']!} runs, \`image-fast\` ${world.tiers['free']!.grants['image-fast']!}`);
 	});

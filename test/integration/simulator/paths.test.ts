@@ -13,6 +13,6 @@ describe('configured paths', () => {
 		const post = async (path: string): Promise<Response> => fetch(`${sim!.url}${path}`, {method: 'POST', headers: {'x-api-key': 'sim-pro-key'}, body: '{"inputs":{}}'});
 		expect((await post('/api/run/text-small')).status).toBe(200);
 		expect((await post('/v1/models/text-small/run')).status).toBe(404);
-		expect(sim.stats().byRoute).toEqual({'POST /v1/models/:internalName/run': {ok: 1}, unknown: {'not-found': 1}});
+		expect(sim.stats().byRoute).toEqual({'POST /v1/models/:internalName/run': {ok: 1}, unknown: {'unknown-route': 1}});
 	});
 });
