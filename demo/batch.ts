@@ -14,7 +14,7 @@ export type Call = {
 /** What a client made of one call. */
 export type Result =
 	| {readonly ok: true; readonly executionId: string; readonly creditsCharged: number}
-	| {readonly ok: false; readonly code: string; readonly stoppedByBudget?: boolean};
+	| {readonly ok: false; readonly code: string; readonly stoppedByBudget?: boolean; readonly executionId?: string};
 
 /** The demo's mix: mostly healthy Pro runs, with calls that must fail for reasons no retry can fix. */
 export const planBatch = (size: number): Call[] => Array.from({length: size}, (_, id) => {

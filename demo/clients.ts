@@ -28,18 +28,21 @@ type Execution = {status: string; code?: string};
 // An async run is only a success once its execution has succeeded: poll it (the simulator's runs take no time).
 const sender = (api: KyInstance) => async (call: Call): Promise<Result> => {
 	const headers = {'x-api-key': call.key};
+	let accepted: string | undefined;
 	try {
 		const run = await api.post(`v1/models/${call.model}/run`, {
 			headers,
 			searchParams: call.async ? {async: 'true'} : {},
 			json: {inputs: {prompt: 'a lighthouse at dusk', call: call.id}},
 		}).json<Run>();
+		accepted = run.executionId;
 		const execution: Execution = run.status === 'running' ? await api.get(`v1/executions/${run.executionId}`, {headers}).json<Execution>() : run;
 		return execution.status === 'succeeded'
 			? {ok: true, executionId: run.executionId, creditsCharged: run.creditsCharged ?? 0}
-			: {ok: false, code: execution.code ?? `execution ${execution.status}`};
+			: {ok: false, code: execution.code ?? `execution ${execution.status}`, executionId: run.executionId};
 	} catch (error) {
-		return {ok: false, code: failureCode(error), stoppedByBudget: isKnoudsError(error) && error.stopReason === 'retry-budget'};
+		// An async run that was accepted (and charged) but whose poll failed still names its execution.
+		return {ok: false, code: failureCode(error), stoppedByBudget: isKnoudsError(error) && error.stopReason === 'retry-budget', ...(accepted === undefined ? {} : {executionId: accepted})};
 	}
 };
 

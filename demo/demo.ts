@@ -45,8 +45,8 @@ console.log(`${calls.length} model runs at concurrency ${concurrency} against th
 const knouds = await run('knouds-retry', knoudsClient);
 const plain = await run('plain ky', plainKyClient);
 printReport([knouds, plain]);
-console.log('\nky\'s default retry never resends a POST, so every failure above reached the plain client at once.');
+console.log('\nky\'s default retry never resends a POST: each failed run reached the plain client at once (it retried only its GET polls).');
 if (!chargesMatch(knouds)) {
-	console.error('\nknouds-retry: the simulator charged credits the client did not see succeed. This is a bug; please report it.');
+	console.error('\nknouds-retry: the simulator charged for a run the client never got, or twice. This is a bug; please report it.');
 	process.exitCode = 1;
 }
