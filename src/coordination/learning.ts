@@ -44,7 +44,8 @@ export const parseLearned = (text: string | undefined): Learned | undefined => {
 	try {
 		const value: unknown = JSON.parse(text);
 		const {admitted, windowMs, at} = (value ?? {}) as Partial<Record<keyof Learned, unknown>>;
-		return typeof admitted === 'number' && admitted > 0 && typeof windowMs === 'number' && windowMs > 0 && typeof at === 'number'
+		const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+		return finite(admitted) && admitted > 0 && finite(windowMs) && windowMs > 0 && finite(at)
 			? {admitted, windowMs, at}
 			: undefined;
 	} catch {

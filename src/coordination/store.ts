@@ -65,8 +65,10 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 		}
 	};
 
+	// Anything but a finite number (a blank or garbled value) reads as absent, as `Number('')` would not.
 	const number = (key: string, initial: number): number => {
-		const value = Number(read(key) ?? initial);
+		const text = read(key);
+		const value = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
 		return Number.isFinite(value) ? value : initial;
 	};
 

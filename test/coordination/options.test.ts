@@ -1,0 +1,210 @@
+import ky from 'ky';
+import {describe, expect, it} from 'vitest';
+import {resolveCoordination, type CoordinationOptions} from '../../src/coordination/options.js';
+import {createMemoryStore, type KnoudsStore} from '../../src/coordination/store.js';
+import {createKnoudsFetch, knoudsRetry, type KnoudsFetchOptions, type KnoudsRetryOptions} from '../../src/index.js';
+
+// Typed for callers, but JavaScript callers can pass anything: test what they may really pass.
+const resolve = (options: unknown) => resolveCoordination(options as CoordinationOptions);
+
+const rejects = (options: unknown, option: string): void => {
+	expect(() => resolve(options)).toThrow(TypeError);
+	expect(() => resolve(options)).toThrow(`\`${option}\``);
+};
+
+const isStore = (value: unknown): boolean =>
+	typeof value === 'object' && value !== null
+	&& ['get', 'set', 'add', 'take', 'reserve'].every(method => typeof (value as Record<string, unknown>)[method] === 'function');
+
+describe('resolveCoordination defaults', () => {
+	it('fills in every default for an empty object', () => {
+		const {store, ...rest} = resolve({});
+		expect(rest).toEqual({
+			gate: true,
+			budget: {burst: 10, earn: 0.1},
+			latch: {deadKey: true, credits: undefined, grant: undefined},
+			requestsPerMinute: undefined,
+		});
+		expect(isStore(store)).toBe(true);
+	});
+
+	it('treats options set to undefined as not set', () => {
+		const {store, ...rest} = resolve({retryAfterGate: undefined, retryBudget: undefined, latch: undefined, rateLimit: undefined, store: undefined});
+		expect(rest).toEqual({
+			gate: true,
+			budget: {burst: 10, earn: 0.1},
+			latch: {deadKey: true, credits: undefined, grant: undefined},
+			requestsPerMinute: undefined,
+		});
+		expect(isStore(store)).toBe(true);
+	});
+
+	it('gives each client a store of its own by default', () => {
+		expect(resolve({}).store).not.toBe(resolve({}).store);
+	});
+
+	it('gives a default store that works', async () => {
+		const {store} = resolve({});
+		await store.set('k', 'v', 1000);
+		expect(await store.get('k')).toBe('v');
+	});
+});
+
+describe('resolveCoordination values', () => {
+	it('turns the gate off', () => {
+		expect(resolve({retryAfterGate: false}).gate).toBe(false);
+	});
+
+	it('turns the budget off with retryBudget false', () => {
+		expect(resolve({retryBudget: false}).budget).toBeUndefined();
+	});
+
+	it('fills in the budget field that is not given', () => {
+		expect(resolve({retryBudget: {burst: 3}}).budget).toEqual({burst: 3, earn: 0.1});
+		expect(resolve({retryBudget: {earn: 0.5}}).budget).toEqual({burst: 10, earn: 0.5});
+	});
+
+	it('accepts a budget of zero', () => {
+		expect(resolve({retryBudget: {burst: 0, earn: 0}}).budget).toEqual({burst: 0, earn: 0});
+	});
+
+	it('reads the latch times and deadKey', () => {
+		expect(resolve({latch: {deadKey: false, INSUFFICIENT_CREDITS: 60_000, grant_exhausted: 3_600_000}}).latch)
+			.toEqual({deadKey: false, credits: 60_000, grant: 3_600_000});
+	});
+
+	it('keeps the dead key latch on when only other latches are given', () => {
+		expect(resolve({latch: {INSUFFICIENT_CREDITS: 1000}}).latch).toEqual({deadKey: true, credits: 1000, grant: undefined});
+	});
+
+	it('reads the requests per minute', () => {
+		expect(resolve({rateLimit: {requestsPerMinute: 600}}).requestsPerMinute).toBe(600);
+	});
+
+	it('keeps the store it is given', () => {
+		const store = createMemoryStore();
+		expect(resolve({store}).store).toBe(store);
+	});
+
+	it('accepts a store whose methods live on its prototype', () => {
+		class PrototypeStore implements KnoudsStore {
+			async get(): Promise<string | undefined> {
+				return undefined;
+			}
+
+			async set(): Promise<void> {
+				return undefined;
+			}
+
+			async add(): Promise<number> {
+				return 0;
+			}
+
+			async take(): Promise<boolean> {
+				return true;
+			}
+
+			async reserve(_key: string, _intervalMs: number, now: number): Promise<number> {
+				return now;
+			}
+		}
+
+		const store = new PrototypeStore();
+		expect(resolve({store}).store).toBe(store);
+	});
+});
+
+describe('resolveCoordination errors', () => {
+	it('refuses a retryAfterGate that is not a boolean', () => {
+		rejects({retryAfterGate: 'yes'}, 'retryAfterGate');
+		rejects({retryAfterGate: 1}, 'retryAfterGate');
+	});
+
+	it('refuses a retryBudget that is neither false nor an object', () => {
+		rejects({retryBudget: 5}, 'retryBudget');
+		rejects({retryBudget: true}, 'retryBudget');
+		rejects({retryBudget: 'off'}, 'retryBudget');
+		rejects({retryBudget: [10, 0.1]}, 'retryBudget');
+	});
+
+	it('refuses a negative or non-numeric burst', () => {
+		rejects({retryBudget: {burst: -1}}, 'retryBudget.burst');
+		rejects({retryBudget: {burst: '10'}}, 'retryBudget.burst');
+		rejects({retryBudget: {burst: Number.POSITIVE_INFINITY}}, 'retryBudget.burst');
+	});
+
+	it('refuses an earn that is NaN or negative', () => {
+		rejects({retryBudget: {earn: Number.NaN}}, 'retryBudget.earn');
+		rejects({retryBudget: {earn: -0.1}}, 'retryBudget.earn');
+	});
+
+	it('refuses a latch that is not an object', () => {
+		rejects({latch: 'x'}, 'latch');
+		rejects({latch: true}, 'latch');
+		rejects({latch: []}, 'latch');
+	});
+
+	it('refuses a deadKey that is not a boolean', () => {
+		rejects({latch: {deadKey: 'no'}}, 'latch');
+		rejects({latch: {deadKey: 0}}, 'latch');
+	});
+
+	it('refuses an unknown latch name by name', () => {
+		rejects({latch: {GRANT_EXHAUSTED: 1}}, 'latch.GRANT_EXHAUSTED');
+		expect(() => resolve({latch: {GRANT_EXHAUSTED: 1}})).toThrow(/is not a latch/);
+		expect(() => resolve({latch: {GRANT_EXHAUSTED: 1}})).toThrow('`grant_exhausted`');
+	});
+
+	it('refuses a latch time that is zero, negative or not a number', () => {
+		rejects({latch: {INSUFFICIENT_CREDITS: 0}}, 'latch.INSUFFICIENT_CREDITS');
+		rejects({latch: {INSUFFICIENT_CREDITS: -5}}, 'latch.INSUFFICIENT_CREDITS');
+		rejects({latch: {INSUFFICIENT_CREDITS: '60000'}}, 'latch.INSUFFICIENT_CREDITS');
+		rejects({latch: {grant_exhausted: 0}}, 'latch.grant_exhausted');
+		rejects({latch: {grant_exhausted: Number.NaN}}, 'latch.grant_exhausted');
+	});
+
+	it('refuses a rateLimit without requestsPerMinute', () => {
+		rejects({rateLimit: {}}, 'rateLimit');
+		rejects({rateLimit: 600}, 'rateLimit');
+		rejects({rateLimit: null}, 'rateLimit');
+	});
+
+	it('refuses a requestsPerMinute that is not a positive number', () => {
+		rejects({rateLimit: {requestsPerMinute: 0}}, 'rateLimit.requestsPerMinute');
+		rejects({rateLimit: {requestsPerMinute: -60}}, 'rateLimit.requestsPerMinute');
+		rejects({rateLimit: {requestsPerMinute: '600'}}, 'rateLimit.requestsPerMinute');
+		rejects({rateLimit: {requestsPerMinute: Number.POSITIVE_INFINITY}}, 'rateLimit.requestsPerMinute');
+	});
+
+	it('refuses a store that misses methods', () => {
+		rejects({store: {}}, 'store');
+		const partial = Object.fromEntries(Object.entries(createMemoryStore()).filter(([name]) => name !== 'reserve'));
+		rejects({store: partial}, 'store');
+		rejects({store: {...createMemoryStore(), take: 'take'}}, 'store');
+		rejects({store: 'redis://localhost'}, 'store');
+	});
+
+	it('names every method a store needs', () => {
+		expect(() => resolve({store: {}})).toThrow(/`get`, `set`, `add`, `take`, `reserve`/);
+	});
+});
+
+describe('coordination options through the public surfaces', () => {
+	it('makes createKnoudsFetch throw the TypeError at creation', () => {
+		const create = () => createKnoudsFetch({retryBudget: 5} as unknown as KnoudsFetchOptions);
+		expect(create).toThrow(TypeError);
+		expect(create).toThrow('`retryBudget`');
+	});
+
+	it('makes knoudsRetry throw the TypeError at creation', () => {
+		const create = () => knoudsRetry(ky.create(), {latch: {deadKey: 'no'}} as unknown as KnoudsRetryOptions);
+		expect(create).toThrow(TypeError);
+		expect(create).toThrow('`latch`');
+	});
+
+	it('lets both surfaces accept valid coordination options', () => {
+		const options = {retryAfterGate: false, retryBudget: false, latch: {INSUFFICIENT_CREDITS: 1000}, rateLimit: {requestsPerMinute: 60}, store: createMemoryStore()} as const;
+		expect(() => createKnoudsFetch(options)).not.toThrow();
+		expect(() => knoudsRetry(ky.create(), options)).not.toThrow();
+	});
+});
