@@ -62,16 +62,23 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 		throw refusal(admission);
 	}
 
+	let answered = false;
 	try {
 		const response = await run(request, call);
-		await options.coordinator.observe(scope, admission.sentAt, {status: response.status, code: undefined, retryAfterMs: undefined, body: undefined});
+		answered = true;
+		await options.coordinator.observe(scope, admission, {status: response.status, code: undefined, retryAfterMs: undefined, body: undefined});
 		return response;
 	} catch (error) {
 		if (error instanceof AttemptFailure && error.failure.kind === 'http') {
+			answered = true;
 			const {status, code, retryAfterMs} = error.failure;
-			await options.coordinator.observe(scope, admission.sentAt, {status, code, retryAfterMs, body: error.parsed?.body});
+			await options.coordinator.observe(scope, admission, {status, code, retryAfterMs, body: error.parsed?.body});
 		}
 
 		throw error;
+	} finally {
+		if (!answered) {
+			await options.coordinator.release(scope, admission);
+		}
 	}
 };

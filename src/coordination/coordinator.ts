@@ -2,8 +2,9 @@ import type {HeadersLike} from '../redact.js';
 import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, type LatchedFailure} from './latch.js';
-import {learn, paceInterval, parseLearned} from './learning.js';
+import {learn, parseLearned} from './learning.js';
 import type {ResolvedCoordination} from './options.js';
+import {createWakeup} from './wakeup.js';
 
 /** What one attempt is, as far as shared state goes. */
 export type AttemptScope = {
@@ -16,11 +17,13 @@ export type AttemptScope = {
 };
 
 /**
-Whether an attempt may go: `send` once the gate and the pacer allow it, or why it must not.
-`sentAt` is when it was let through, which tells later whether a 429 it meets is news.
+Whether an attempt may go: `send` once no latch, gate or pacer holds it, or why it must not.
+`sentAt` is when it was let through, which tells later whether a 429 it meets is news; `cycle` and
+`probe` say which learned window it went in, and whether it was the one request beyond what that
+window was expected to admit.
 */
 export type Admission =
-	| {readonly kind: 'send'; readonly sentAt: number}
+	| {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly probe: boolean}
 	| {readonly kind: 'latched'; readonly failure: LatchedFailure}
 	| {readonly kind: 'gated'; readonly retryAfterMs: number}
 	| {readonly kind: 'deadline'};
@@ -28,19 +31,25 @@ export type Admission =
 /** What came back for an attempt that got an answer. */
 export type Answer = {readonly status: number; readonly code: string | undefined; readonly retryAfterMs: number | undefined; readonly body: unknown};
 
-// A learned limit, a cycle's start and its count are forgotten after an hour without news.
+// A learned limit, a cycle's start and its counters are forgotten after an hour without news.
 const memoryMs = 3_600_000;
 // Bodies kept with a latch are error bodies; anything larger is not kept.
 const latchBodyLimit = 4096;
+// How often a waiting attempt looks at the store again even when this process saw nothing change.
+const pollMs = 250;
+
+type Send = Extract<Admission, {kind: 'send'}>;
 
 /**
-The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and what it
-learned, the per-minute pacer, and the retry budget.
+The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and the
+window it learned, the per-minute pacer, and the retry budget.
 */
 export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;
-	const key = (...parts: readonly string[]): string => `knouds-retry:${parts.join(':')}`;
+	const wakeup = createWakeup();
+	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
 	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
+	const forever = {max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
 
 	const latched = async (scope: string, path: string): Promise<LatchedFailure | undefined> => {
 		for (const name of latchesOn(path)) {
@@ -71,13 +80,52 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		return undefined;
 	};
 
+	// Each cycle (from one reopening of the gate to the next) lets through what the last one admitted, then
+	// one probe: its 429 says when the next window opens, or its success says the window admits more.
+	const takeSlot = async (scope: string, now: number): Promise<Send | undefined> => {
+		const learned = parseLearned(await store.get(key('learned', scope)));
+		if (learned === undefined) {
+			return {kind: 'send', sentAt: now, cycle: undefined, probe: false};
+		}
+
+		const cycle = await numberAt(key('cycle', scope));
+		if (await store.take(key('slots', scope, cycle), 1, {initial: learned.admitted, ttlMs: memoryMs})) {
+			return {kind: 'send', sentAt: now, cycle, probe: false};
+		}
+
+		return await store.take(key('probe', scope, cycle), 1, {initial: 1, ttlMs: memoryMs})
+			? {kind: 'send', sentAt: now, cycle, probe: true}
+			: undefined;
+	};
+
+	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
+	const pace = async (scope: string, attempt: AttemptScope, now: number): Promise<Admission | undefined> => {
+		if (config.requestsPerMinute === undefined) {
+			return undefined;
+		}
+
+		const interval = 60_000 / config.requestsPerMinute;
+		const slot = await store.reserve(key('pace', scope), interval, now, Math.max(60_000, interval * 2));
+		if (attempt.deadline !== undefined && slot >= attempt.deadline) {
+			return {kind: 'deadline'};
+		}
+
+		await sleep(slot - now, attempt.signal);
+		return undefined;
+	};
+
 	return {
-		/** Waits until an attempt may be sent: no latch holds it, the gate is open and the pacer has a slot for it. */
+		/** Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and the pacer have room. */
 		async admit(attempt: AttemptScope): Promise<Admission> {
 			const scope = await keyScope(attempt.headers);
 			const failure = await latched(scope, attempt.path);
 			if (failure !== undefined) {
 				return {kind: 'latched', failure};
+			}
+
+			const paced = await pace(scope, attempt, Date.now());
+			if (paced !== undefined) {
+				return paced;
 			}
 
 			for (;;) {
@@ -87,27 +135,26 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 
 				const now = Date.now();
-				const learned = config.gate ? parseLearned(await store.get(key('learned', scope))) : undefined;
-				const interval = paceInterval(learned, config.requestsPerMinute, now);
-				const slot = interval > 0 ? await store.reserve(key('slot', scope), interval, now, Math.max(60_000, interval * 2)) : now;
-				if (attempt.deadline !== undefined && slot >= attempt.deadline) {
+				const slot = config.gate ? await takeSlot(scope, now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
+				if (slot !== undefined) {
+					return slot;
+				}
+
+				// The window is used up and its probe is out: wait for the probe's answer (or news from another process).
+				if (attempt.deadline !== undefined && now + pollMs >= attempt.deadline) {
 					return {kind: 'deadline'};
 				}
 
-				await sleep(slot - now, attempt.signal);
-				// The gate may have closed while this attempt waited for its slot; if so, queue again behind it.
-				if (!config.gate || await numberAt(key('gate', scope)) <= Date.now()) {
-					return {kind: 'send', sentAt: Date.now()};
-				}
+				await wakeup.wait(scope, pollMs, attempt.signal);
 			}
 		},
 
 		/**
-		Takes in an attempt's answer: counts it for the limit being learned, closes the gate on a 429 with a
-		`Retry-After` (the latest wins), learns from the first 429 of a cycle, earns budget on a success and
-		sets a latch on an answer that warrants one.
+		Takes in an attempt's answer: counts it for the window being learned, closes the gate on a 429 (for its
+		`Retry-After`; the latest wins), learns from the first 429 of a cycle, widens the window when a probe got
+		through, earns budget on a success and sets a latch on an answer that warrants one.
 		*/
-		async observe(attempt: AttemptScope, sentAt: number, answer: Answer): Promise<void> {
+		async observe(attempt: AttemptScope, admission: Send, answer: Answer): Promise<void> {
 			const scope = await keyScope(attempt.headers);
 			if (answer.status < 400 && config.budget !== undefined) {
 				await store.add(key('budget'), config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
@@ -123,29 +170,24 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				return;
 			}
 
-			// The cycle started with the client's first request, or when the gate last opened.
-			const cycle = await store.add(key('cycle', scope), 0, {initial: sentAt, max: Number.POSITIVE_INFINITY, ttlMs: memoryMs});
 			if (answer.status !== 429) {
-				await store.add(key('admitted', scope, String(cycle)), 1, {initial: 0, max: Number.POSITIVE_INFINITY, ttlMs: memoryMs});
-				return;
+				await count(scope, admission);
+			} else if (answer.retryAfterMs === undefined) {
+				// A 429 that does not say how long to wait (a gateway's) closes nothing; its probe goes back, so
+				// one request at a time keeps asking.
+				await giveBackProbe(scope, admission);
+			} else {
+				await closeGate(scope, admission, answer.retryAfterMs);
 			}
 
-			if (answer.retryAfterMs === undefined) {
-				return;
-			}
+			wakeup.wake(scope);
+		},
 
-			const until = Date.now() + answer.retryAfterMs;
-			// Only a 429 to a request sent while the gate was open is news; the others were already in flight.
-			if (await numberAt(key('gate', scope)) <= sentAt) {
-				const learned = learn(cycle, await numberAt(key('admitted', scope, String(cycle))), until);
-				if (learned !== undefined) {
-					await store.set(key('learned', scope), JSON.stringify(learned), memoryMs);
-				}
-
-				await store.set(key('cycle', scope), String(until), memoryMs);
-			}
-
-			await store.set(key('gate', scope), String(until), Math.max(1, answer.retryAfterMs));
+		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
+		async release(attempt: AttemptScope, admission: Send): Promise<void> {
+			const scope = await keyScope(attempt.headers);
+			await giveBackProbe(scope, admission);
+			wakeup.wake(scope);
 		},
 
 		/** Spends one token of the retry budget; `false` when it is empty. Always `true` without a budget. */
@@ -153,6 +195,44 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			return config.budget === undefined || store.take(key('budget'), 1, {initial: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 		},
 	};
+
+	async function giveBackProbe(scope: string, admission: Send): Promise<void> {
+		if (admission.probe && admission.cycle !== undefined) {
+			await store.add(key('probe', scope, admission.cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
+		}
+	}
+
+	// An admitted request counts for its cycle; a probe that got through widens the window by one, and leaves a new probe.
+	async function count(scope: string, admission: Send): Promise<void> {
+		const cycle = await store.add(key('cycle', scope), 0, {initial: admission.sentAt, ...forever});
+		await store.add(key('admitted', scope, cycle), 1, {initial: 0, ...forever});
+		if (admission.probe && admission.cycle === cycle) {
+			const learned = parseLearned(await store.get(key('learned', scope)));
+			if (learned !== undefined) {
+				await store.set(key('learned', scope), JSON.stringify({...learned, admitted: learned.admitted + 1}), memoryMs);
+			}
+
+			await store.add(key('slots', scope, cycle), 1, {initial: 0, ...forever});
+			await store.add(key('probe', scope, cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
+		}
+	}
+
+	// Only a 429 to a request sent while the gate was open is news (the others were already in flight): it
+	// ends the cycle, whose admitted count over its length is what a window admits.
+	async function closeGate(scope: string, admission: Send, waitMs: number): Promise<void> {
+		const until = Date.now() + waitMs;
+		if (await numberAt(key('gate', scope)) <= admission.sentAt) {
+			const cycle = await store.add(key('cycle', scope), 0, {initial: admission.sentAt, ...forever});
+			const learned = learn(cycle, await numberAt(key('admitted', scope, cycle)), until);
+			if (learned !== undefined) {
+				await store.set(key('learned', scope), JSON.stringify(learned), memoryMs);
+			}
+
+			await store.set(key('cycle', scope), String(until), memoryMs);
+		}
+
+		await store.set(key('gate', scope), String(until), Math.max(1, waitMs));
+	}
 };
 
 /** The shared state of one client's calls. */

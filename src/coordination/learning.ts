@@ -1,6 +1,7 @@
 /**
 What the client learned of a rate limit: a window of `windowMs` admitted `admitted` requests.
-`at` is when it was learned (when the window that ended with a 429 reopens).
+`at` is when it was learned (when the window that ended with a 429 reopens). Each later window (each
+cycle between two reopenings) lets `admitted` requests through, and one more as a probe.
 */
 export type Learned = {
 	readonly admitted: number;
@@ -15,25 +16,6 @@ window of `until - cycleStart` admits about `admitted` requests. Nothing is lear
 */
 export const learn = (cycleStart: number, admitted: number, until: number): Learned | undefined =>
 	admitted > 0 && until > cycleStart ? {admitted, windowMs: until - cycleStart, at: until} : undefined;
-
-// Each learned window that passes without a 429 lets 1% more through, so an estimate that came out low
-// (a cycle in which the client itself sent little) creeps back up instead of slowing the client for good.
-const growthPerWindow = 0.01;
-
-/**
-The spacing between requests that keeps under what was learned and under a configured per-minute
-limit, in milliseconds; 0 when neither applies.
-*/
-export const paceInterval = (learned: Learned | undefined, requestsPerMinute: number | undefined, now: number): number => {
-	const configured = requestsPerMinute === undefined ? 0 : 60_000 / requestsPerMinute;
-	if (learned === undefined) {
-		return configured;
-	}
-
-	const windows = Math.max(0, Math.floor((now - learned.at) / learned.windowMs));
-	const admitted = learned.admitted * (1 + (growthPerWindow * windows));
-	return Math.max(configured, learned.windowMs / admitted);
-};
 
 /** Reads a stored `Learned`, or `undefined` for anything else (a store may hold anything). */
 export const parseLearned = (text: string | undefined): Learned | undefined => {

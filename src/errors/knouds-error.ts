@@ -79,7 +79,7 @@ export class KnoudsError extends HTTPError {
 	readonly attempts: number;
 	/** The wait the server asked for with `Retry-After`, in milliseconds, when it sent one. */
 	readonly retryAfterMs: number | undefined;
-	/** Why the retry loop stopped: `terminal`, `retries-exhausted`, `retry-after-too-long`, `total-timeout` or `should-retry`. */
+	/** Why the retry loop stopped; see `StopReason`. */
 	readonly stopReason: StopReason | undefined;
 	/** The parsed JSON body, or the raw text when it was not JSON (cut at 1 MiB), or `undefined` when empty. */
 	readonly body: unknown;
