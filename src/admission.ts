@@ -7,7 +7,7 @@ import type {PreparedRequest} from './replay.js';
 // A refusal carries the error the call would have met, as if the API had answered it: a latched answer
 // again, or the rate limit an earlier response announced.
 const answered = (status: number, body: unknown, stopReason: 'latched' | 'retry-after-too-long', retryAfterMs?: number): AttemptFailure => {
-	const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
+	const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
 	const headers: Record<string, string> = {'content-type': 'application/json'};
 	if (retryAfterMs !== undefined) {
 		headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
@@ -56,7 +56,7 @@ Runs one attempt through the client's shared state: waits for admission (latches
 the pacer), sends, and reports what came back, so that the client's other calls learn from it.
 */
 export const admitted = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, run: (request: PreparedRequest, call: CallSettings) => Promise<Response>): Promise<Response> => {
-	const scope: AttemptScope = {headers: request.headers, path: pathOf(request.url), signal: request.signal, deadline: call.deadline, maxRetryAfter: options.maxRetryAfter};
+	const scope: AttemptScope = {headers: request.headers, path: pathOf(request.url), signal: request.signal, deadline: call.deadline, maxRetryAfter: options.maxRetryAfter, first: call.sent.count === 0};
 	const admission = await options.coordinator.admit(scope);
 	if (admission.kind !== 'send') {
 		throw refusal(admission);

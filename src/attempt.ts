@@ -8,6 +8,7 @@ import type {FetchLike} from './options.js';
 import {readBodyText, errorBodyLimit, errorBodyTimeout} from './read-body.js';
 import type {PreparedRequest} from './replay.js';
 import {parseRetryAfter} from './retry-after.js';
+import {maxTimer} from './sleep.js';
 
 /**
 What one call runs with, fixed when it starts.
@@ -22,8 +23,6 @@ export type CallSettings = {
 	readonly sent: {count: number};
 };
 
-// setTimeout fires at once for delays past 2^31 - 1 ms, which would turn a long wait into a busy loop.
-export const maxTimer = 2_147_483_647;
 
 /**
 One failed attempt: the plain failure for decide(), and the response or error behind it.

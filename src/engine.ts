@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import {AttemptFailure, maxTimer, runAttempt, type CallSettings} from './attempt.js';
+import {AttemptFailure, runAttempt, type CallSettings} from './attempt.js';
 import {admitted} from './admission.js';
 import type {PolicyKey} from './catalog.js';
 import {decide} from './decide.js';
@@ -82,7 +82,7 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		failure.response?.body?.cancel().catch(() => undefined);
 		retriesByKey.set(decision.key, retriesSoFar + 1);
 		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: failure.publicError(safeRequest(), call.sent.count)}));
-		await sleep(Math.min(decision.delay, maxTimer), request.signal);
+		await sleep(decision.delay, request.signal);
 		return true;
 	};
 

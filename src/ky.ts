@@ -18,9 +18,11 @@ const redactKyError = (error: Error & {request?: Request}): void => {
 const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, options}) => {
 	if (isHTTPError(error) && !(error instanceof KnoudsError)) {
 		// A response an afterResponse hook replaced has no outcome: read what ky parsed.
-		const init = outcomeOf(error.response)?.init ?? {body: error.data};
-		// ky's request and options, redacted by KnoudsError; attempts include ky.retry() forced runs.
-		return new KnoudsError(error.response, {...init, request, options, attempts: Math.max(1, call.sent.count)});
+		const outcome = outcomeOf(error.response);
+		const init = outcome?.init ?? {body: error.data};
+		// ky's request and options, redacted by KnoudsError; attempts include ky.retry() forced runs, and
+		// are 0 for a call refused before it sent anything (a latch, a gate too long).
+		return new KnoudsError(error.response, {...init, request, options, attempts: outcome === undefined ? Math.max(1, call.sent.count) : call.sent.count});
 	}
 
 	if (outcomeOf(error)?.timeout !== undefined) {

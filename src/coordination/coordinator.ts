@@ -14,6 +14,8 @@ export type AttemptScope = {
 	readonly signal: AbortSignal | undefined;
 	readonly deadline: number | undefined;
 	readonly maxRetryAfter: number;
+	/** Whether this is the call's first attempt: latches hold later calls, not the retries of the call that set them. */
+	readonly first: boolean;
 };
 
 /**
@@ -62,22 +64,24 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		return undefined;
 	};
 
-	// Waits for the gate to open; says why not when the wait may not be slept through.
-	const passGate = async (scope: string, attempt: AttemptScope): Promise<Admission | undefined> => {
+	// Waits for the gate to open, and says whether it had to; or says why not, when the wait may not be slept through.
+	const passGate = async (scope: string, attempt: AttemptScope): Promise<{readonly stop: Admission} | {readonly waited: boolean}> => {
+		let waited = false;
 		for (let until = await numberAt(key('gate', scope)); until > Date.now(); until = await numberAt(key('gate', scope))) {
 			const wait = until - Date.now();
 			if (wait > attempt.maxRetryAfter) {
-				return {kind: 'gated', retryAfterMs: wait};
+				return {stop: {kind: 'gated', retryAfterMs: wait}};
 			}
 
 			if (attempt.deadline !== undefined && until >= attempt.deadline) {
-				return {kind: 'deadline'};
+				return {stop: {kind: 'deadline'}};
 			}
 
 			await sleep(wait, attempt.signal);
+			waited = true;
 		}
 
-		return undefined;
+		return {waited};
 	};
 
 	// Each cycle (from one reopening of the gate to the next) lets through what the last one admitted, then
@@ -110,7 +114,11 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			return {kind: 'deadline'};
 		}
 
-		await sleep(slot - now, attempt.signal);
+		// Sleeps are capped at a timer's limit, so a slot further away than that is waited for in turns.
+		for (let left = slot - now; left > 0; left = slot - Date.now()) {
+			await sleep(left, attempt.signal);
+		}
+
 		return undefined;
 	};
 
@@ -118,20 +126,28 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		/** Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and the pacer have room. */
 		async admit(attempt: AttemptScope): Promise<Admission> {
 			const scope = await keyScope(attempt.headers);
-			const failure = await latched(scope, attempt.path);
+			const failure = attempt.first ? await latched(scope, attempt.path) : undefined;
 			if (failure !== undefined) {
 				return {kind: 'latched', failure};
 			}
 
-			const paced = await pace(scope, attempt, Date.now());
-			if (paced !== undefined) {
-				return paced;
-			}
-
+			let paced = false;
 			for (;;) {
-				const stop = config.gate ? await passGate(scope, attempt) : undefined;
-				if (stop !== undefined) {
-					return stop;
+				const gate = config.gate ? await passGate(scope, attempt) : {waited: false};
+				if ('stop' in gate) {
+					return gate.stop;
+				}
+
+				// A pace slot taken before a wait at the gate has passed meanwhile: take a fresh one, so that calls
+				// the gate held do not all go together when it opens. Then look at the gate again.
+				if (!paced || gate.waited) {
+					const stop = await pace(scope, attempt, Date.now());
+					if (stop !== undefined) {
+						return stop;
+					}
+
+					paced = true;
+					continue;
 				}
 
 				const now = Date.now();

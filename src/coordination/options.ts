@@ -9,7 +9,8 @@ export type CoordinationOptions = {
 	/**
 	Share each `Retry-After` across the client's calls: once a 429 says wait, no request with that API key
 	is sent, retry or new call, until the wait has passed. The client also learns how many requests a
-	limit window admits and how long it is, and spaces its requests to stay under that afterwards.
+	limit window admits: after each reset it sends that many, then one probe whose 429 announces the
+	next window (or whose success widens this one), and holds the rest until then.
 	@default true
 	*/
 	readonly retryAfterGate?: boolean | undefined;

@@ -1,0 +1,83 @@
+import {beforeAll, describe, expect, it, vi} from 'vitest';
+import {createMemoryStore, type KnoudsStore} from '../../../src/index.js';
+import {api, arrivals, knoudsBody} from '../../support/http.js';
+import {useFakeClock} from '../../support/clock.js';
+import {knoudsErrorOf} from '../../support/surfaces.js';
+import {calls, clientSurfaces, settleAll, warmUp} from './clients.js';
+
+beforeAll(warmUp);
+
+describe.each(clientSurfaces)('$name', surface => {
+	it('replays a latched empty-body 401 as the same error: no body, and the message says so', async () => {
+		api().get('/run').reply(401, '');
+		const client = surface.create();
+		const original = knoudsErrorOf(await client({path: '/run'}));
+		const latched = knoudsErrorOf(await client({path: '/run'}));
+		expect([latched.stopReason, latched.body, latched.apiMessage]).toEqual(['latched', original.body, original.apiMessage]);
+		expect(original.body).toBeUndefined();
+		expect(latched.message).toContain('empty body');
+	});
+
+	it('lets a call retry past the latch it set itself, when shouldRetry forces a retry', async () => {
+		const seen = arrivals();
+		api().get('/run').reply(seen.reply(401, knoudsBody(undefined, 'Invalid API key'))).get('/run').reply(seen.reply(200, {ok: true}));
+		const client = surface.create({shouldRetry: () => true, random: () => 0});
+		expect((await client({path: '/run'})).kind).toBe('ok');
+		expect(seen.times).toHaveLength(2);
+	});
+
+	it('lets a call retry past a credits latch it set itself, when its policy retries the code', async () => {
+		const seen = arrivals();
+		api().get('/run').reply(seen.reply(402, knoudsBody('INSUFFICIENT_CREDITS'))).get('/run').reply(seen.reply(200, {ok: true}));
+		const client = surface.create({policy: {INSUFFICIENT_CREDITS: 1}, latch: {INSUFFICIENT_CREDITS: 60_000}, random: () => 0});
+		expect((await client({path: '/run'})).kind).toBe('ok');
+		expect(seen.times).toHaveLength(2);
+	});
+
+	it('waits out a gate longer than a timer can hold without polling the store in a loop', async () => {
+		useFakeClock();
+		const store = createMemoryStore();
+		let reads = 0;
+		const counting: KnoudsStore = {...store, async get(key) {
+			reads++;
+			return store.get(key);
+		}};
+		api().get('/run').reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': String(30 * 24 * 3600)});
+		const client = surface.create({store: counting, maxRetryAfter: Number.POSITIVE_INFINITY, policy: {RATE_LIMIT_EXCEEDED: false}});
+		expect(knoudsErrorOf(await client({path: '/run'})).code).toBe('RATE_LIMIT_EXCEEDED');
+		void client({path: '/run'});
+		await vi.advanceTimersByTimeAsync(200);
+		const afterStart = reads;
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(reads - afterStart).toBe(0);
+	});
+
+	it('spaces calls the gate held by the pacer\'s interval once it opens, instead of sending them together', async () => {
+		useFakeClock();
+		const t0 = Date.now();
+		const seen = arrivals();
+		api().get('/run').reply(seen.reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '5'})).get('/run').times(7).reply(seen.reply(200, {}));
+		const client = surface.create({timeout: false, rateLimit: {requestsPerMinute: 60}, policy: {RATE_LIMIT_EXCEEDED: false}});
+		expect(knoudsErrorOf(await client({path: '/run'})).code).toBe('RATE_LIMIT_EXCEEDED');
+		const started = calls();
+		for (let index = 0; index < 7; index++) {
+			started.start(client({path: '/run'}));
+		}
+
+		await settleAll(started);
+		expect(seen.times.map(time => time - t0)).toEqual([0, 5000, 6000, 7000, 8000, 9000, 10_000, 11_000]);
+	});
+
+	it('fails a call with the store\'s own error when the store fails, sending nothing', async () => {
+		const seen = arrivals();
+		const broken = new Error('store unreachable');
+		const store: KnoudsStore = {...createMemoryStore(), async get() {
+			throw broken;
+		}};
+		api().get('/run').optionally().reply(seen.reply(200, {}));
+		const outcome = await surface.create({store})({path: '/run'});
+		expect(outcome).toMatchObject({kind: 'thrown'});
+		expect(outcome.kind === 'thrown' && outcome.error).toBe(broken);
+		expect(seen.times).toHaveLength(0);
+	});
+});
