@@ -35,8 +35,8 @@ export const planBatch = (size: number): Call[] => Array.from({length: size}, (_
 });
 
 /** Sends every call through `send`, `concurrency` at a time, reporting each result as it lands. */
-export const runBatch = async (calls: readonly Call[], concurrency: number, send: (call: Call) => Promise<Result>, onResult: (result: Result) => void): Promise<Result[]> => {
-	const results: Result[] = [];
+export const runBatch = async <C extends {readonly id: number}, R>(calls: readonly C[], concurrency: number, send: (call: C) => Promise<R>, onResult: (result: R) => void): Promise<R[]> => {
+	const results: R[] = [];
 	let next = 0;
 	const worker = async (): Promise<void> => {
 		for (let call = calls[next++]; call !== undefined; call = calls[next++]) {

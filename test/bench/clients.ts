@@ -1,18 +1,27 @@
 import ky, {type KyInstance} from 'ky';
-import {knoudsRetry, type FetchLike} from 'knouds-retry';
+import {knoudsRetry} from 'knouds-retry';
+import type {Call} from './harness.ts';
+import type {Probe} from './probe.ts';
 
-/** A client under test: a name and how to build it around a probe's fetch. */
-export type ClientFactory = {
+/** A client under test: a name, and how to make one that sends a call and says whether it succeeded. */
+export type BenchClient = {
 	readonly name: string;
-	readonly create: (url: string, fetch: FetchLike) => KyInstance;
+	readonly create: (url: string, probe: Probe) => (call: Call) => Promise<boolean>;
 };
 
-const headers = {'x-api-key': 'sim-pro-key'};
+const run = (api: KyInstance) => async (call: Call): Promise<boolean> => {
+	try {
+		await api.post(`v1/models/${call.model}/run`, {headers: {'x-api-key': call.key}, json: {inputs: {call: call.id}}}).json();
+		return true;
+	} catch {
+		return false;
+	}
+};
 
 /** knouds-retry with its defaults: the shared gate, the retry budget, the default policy. */
-export const knoudsClient: ClientFactory = {
+export const knoudsClient: BenchClient = {
 	name: 'knouds-retry',
-	create: (url, fetch) => knoudsRetry(ky.create({baseUrl: `${url}/`, headers, fetch})),
+	create: (url, probe) => run(knoudsRetry(ky.create({baseUrl: `${url}/`, fetch: probe.fetch}))),
 };
 
 /**
@@ -20,7 +29,7 @@ ky's built-in retry, allowed to retry POST (its default leaves POST out), with e
 a rate-limited batch and its backoff capped at 1 s so that an outage run ends in minutes, not days
 (ky's backoff doubles from 300 ms without a cap). It honours Retry-After on 429 by default.
 */
-export const kyClient: ClientFactory = {
+export const kyClient: BenchClient = {
 	name: 'ky retry',
-	create: (url, fetch) => ky.create({baseUrl: `${url}/`, headers, fetch, retry: {limit: 20, methods: ['post'], backoffLimit: 1000}}),
+	create: (url, probe) => run(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, retry: {limit: 20, methods: ['post'], backoffLimit: 1000}})),
 };

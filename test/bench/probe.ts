@@ -10,34 +10,49 @@ export type ProbeStats = {
 	readonly sentDuringKnownWait: number;
 };
 
+/** Counts a client's traffic: call `sent()` as each request leaves and `received()` as each answer arrives. */
+export type Probe = {
+	/** A fetch that reports to the probe, for clients that take a `fetch` option. */
+	readonly fetch: FetchLike;
+	readonly sent: () => void;
+	readonly received: (status: number, retryAfter: string | null | undefined) => void;
+	readonly stats: () => ProbeStats;
+};
+
 /**
-A fetch that counts what passes through it, for any client that takes a `fetch` option: every attempt
-goes through it, so it sees what the client sends and when, and which waits it already knew of.
-The latest 429's Retry-After is the one that counts, as it is for the client.
+A probe of a client's traffic. Clients that take a `fetch` option get `probe.fetch`, so every attempt
+goes through it; others (got, axios) call `sent` and `received` from their hooks. It sees what the
+client sends and when, and which waits the client already knew of: the latest 429's Retry-After
+counts, as it does for the client.
 */
-export const createProbe = (): {fetch: FetchLike; stats: () => ProbeStats} => {
+export const createProbe = (): Probe => {
 	let sent = 0;
 	let tooMany = 0;
 	let sentDuringKnownWait = 0;
 	let knownUntil = 0;
-	return {
+	const probe: Probe = {
 		async fetch(input, init) {
+			probe.sent();
+			const response = await globalThis.fetch(input, init);
+			probe.received(response.status, response.headers.get('retry-after'));
+			return response;
+		},
+		sent() {
 			sent++;
 			if (Date.now() < knownUntil) {
 				sentDuringKnownWait++;
 			}
-
-			const response = await globalThis.fetch(input, init);
-			if (response.status === 429) {
+		},
+		received(status, retryAfter) {
+			if (status === 429) {
 				tooMany++;
-				const seconds = Number(response.headers.get('retry-after'));
+				const seconds = Number(retryAfter ?? Number.NaN);
 				if (Number.isFinite(seconds)) {
 					knownUntil = Date.now() + (seconds * 1000);
 				}
 			}
-
-			return response;
 		},
 		stats: () => ({sent, tooMany, sentDuringKnownWait}),
 	};
+	return probe;
 };

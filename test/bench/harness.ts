@@ -1,0 +1,121 @@
+/**
+The bench harness: runs a batch of model runs through a client against a fresh simulator, with bounded
+concurrency, and reports what the client did (through a probe) and what the simulator saw.
+*/
+import {knoudsErrorCatalog} from 'knouds-retry';
+import {createKnoudsSimulator, type ScenarioInput} from 'knouds-retry/testing';
+import {runBatch} from '../../demo/batch.ts';
+import type {BenchClient} from './clients.ts';
+import {createProbe, type ProbeStats} from './probe.ts';
+
+/** One logical call of a batch. */
+export type Call = {readonly id: number; readonly key: string; readonly model: string};
+
+/** A scenario to measure, with its batch. */
+export type Case = {
+	readonly name: string;
+	readonly scenario: ScenarioInput;
+	/** How many times each client runs the batch; tables show the median of each figure. */
+	readonly runs: number;
+	readonly batch: readonly Call[];
+	readonly concurrency: number;
+	/** The shortest makespan the server's limit allows for the batch, from the moment it starts. */
+	readonly ideal?: (startedAt: number) => number;
+};
+
+/** What one run (or the median of several) measured. */
+export type Figures = ProbeStats & {
+	readonly calls: number;
+	readonly succeeded: number;
+	readonly makespanMs: number;
+	readonly idealMs: number | undefined;
+	/** Requests answered with a terminal code beyond the first such answer of each call: retries of what cannot succeed. */
+	readonly terminalRetried: number;
+};
+
+const terminalCodes = new Set(Object.entries(knoudsErrorCatalog).filter(([, entry]) => !entry.retryable).map(([code]) => code));
+
+/** Calls with the same key and model, numbered. */
+export const uniformBatch = (size: number, key = 'sim-pro-key', model = 'text-small'): Call[] =>
+	Array.from({length: size}, (_, id) => ({id, key, model}));
+
+/** Runs a case's batch once through a client, on a fresh simulator. */
+export const measure = async (test: Case, client: BenchClient): Promise<Figures> => {
+	const sim = await createKnoudsSimulator({scenario: test.scenario});
+	const probe = createProbe();
+	const send = client.create(sim.url, probe);
+	const startedAt = Date.now();
+	try {
+		const results = await runBatch(test.batch, test.concurrency, send, () => undefined);
+		const makespanMs = Date.now() - startedAt;
+		const stats = sim.stats();
+		const terminalAnswers = Object.entries(stats.byOutcome).filter(([outcome]) => terminalCodes.has(outcome)).reduce((sum, [, count]) => sum + count, 0);
+		// Only calls with another key than Pro's can meet a terminal answer; each may meet one.
+		const terminalCalls = test.batch.filter(call => call.key !== 'sim-pro-key').length;
+		return {
+			calls: test.batch.length,
+			succeeded: results.filter(Boolean).length,
+			makespanMs,
+			idealMs: test.ideal?.(startedAt),
+			terminalRetried: Math.max(0, terminalAnswers - terminalCalls),
+			...probe.stats(),
+		};
+	} finally {
+		await sim.close();
+	}
+};
+
+const median = (values: readonly number[]): number => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The median of each figure over several runs, each taken on its own. */
+export const medians = (runs: readonly Figures[]): Figures => {
+	const of = (pick: (figures: Figures) => number): number => median(runs.map(pick));
+	const ideal = runs.map(run => run.idealMs).filter(value => value !== undefined);
+	return {
+		calls: of(run => run.calls),
+		succeeded: of(run => run.succeeded),
+		sent: of(run => run.sent),
+		tooMany: of(run => run.tooMany),
+		sentDuringKnownWait: of(run => run.sentDuringKnownWait),
+		makespanMs: of(run => run.makespanMs),
+		idealMs: ideal.length === 0 ? undefined : median(ideal),
+		terminalRetried: of(run => run.terminalRetried),
+	};
+};
+
+/** One client's figures in a case. */
+export type Row = Figures & {readonly client: string};
+
+/** Runs a case through every client, `runs` times each, one after the other. */
+export const runCase = async (test: Case, clients: readonly BenchClient[]): Promise<Row[]> => {
+	const rows: Row[] = [];
+	for (const client of clients) {
+		const runs: Figures[] = [];
+		for (let run = 0; run < test.runs; run++) {
+			runs.push(await measure(test, client));
+		}
+
+		rows.push({client: client.name, ...medians(runs)});
+	}
+
+	return rows;
+};
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** A case's rows as a markdown table. */
+export const table = (test: Case, rows: readonly Row[]): string => {
+	const lines = [
+		`### ${test.name}${test.runs > 1 ? ` (median of ${test.runs} runs)` : ''}`,
+		'',
+		'| client | calls succeeded | requests per call | 429s received | sent during a known Retry-After | terminal errors retried | makespan | makespan / ideal |',
+		'|---|---|---|---|---|---|---|---|',
+		...rows.map(row => `| ${row.client} | ${row.succeeded} / ${row.calls} | ${(row.sent / row.calls).toFixed(2)} | ${row.tooMany} | ${row.sentDuringKnownWait} | ${row.terminalRetried} | ${seconds(row.makespanMs)} | ${row.idealMs === undefined ? 'n/a' : `${(row.makespanMs / row.idealMs).toFixed(2)} (ideal ${seconds(row.idealMs)})`} |`),
+		'',
+	];
+	return lines.join('\n');
+};
