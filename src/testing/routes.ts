@@ -5,24 +5,32 @@ import {apiError, codelessError, jsonObject, type ApiRequest, type Reply} from '
 import {runModel, type RunEnvironment} from './run.js';
 import type {RouteName} from './router.js';
 import type {Account, State} from './state.js';
+import type {SimulatorModel} from './types.js';
 
 type Context = {readonly state: State; readonly account: Account; readonly capabilities: readonly string[]; readonly request: ApiRequest; readonly param: string; readonly environment: RunEnvironment};
 
 const denied = (required: string): Reply => apiError(403, 'CAPABILITY_DENIED', 'Insufficient capability', {required});
 const uuidPattern = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
-const runByModel = ({state, account, capabilities, request, param, environment}: Context): Reply => {
+// The checks model runs and workflow runs share, in the documented order: the slug in the URL, the
+// capability, then the model behind it (found by `find`), whether it is enabled and within the tier.
+const checkedRun = (context: Context, kind: 'model' | 'workflow', find: () => SimulatorModel | Reply): Reply => {
+	const {state, account, capabilities, request, param, environment} = context;
 	if (!slugPattern.test(param)) {
-		return apiError(400, 'INVALID_SLUG', `Invalid model internalName '${param}'`);
+		return apiError(400, 'INVALID_SLUG', `Invalid ${kind === 'model' ? 'model internalName' : 'workflow slug'} '${param}'`);
 	}
 
-	if (!allows(capabilities, 'model:run', param)) {
-		return denied('model:run');
+	if (!allows(capabilities, `${kind}:run`, param)) {
+		return denied(`${kind}:run`);
 	}
 
-	const model = state.models.get(param);
-	if (model?.enabled !== true) {
-		return apiError(404, 'MODEL_NOT_FOUND', `No enabled model '${param}'`);
+	const model = find();
+	if ('status' in model) {
+		return model;
+	}
+
+	if (!model.enabled) {
+		return apiError(404, 'MODEL_NOT_FOUND', `No enabled model '${model.internalName}'`);
 	}
 
 	if (state.tierRank(account.tierName) < state.tierRank(model.minTier)) {
@@ -32,31 +40,13 @@ const runByModel = ({state, account, capabilities, request, param, environment}:
 	return runModel(state, account, model, request.body, request.url.searchParams.get('async') === 'true', environment);
 };
 
-const runByWorkflow = ({state, account, capabilities, request, param, environment}: Context): Reply => {
-	if (!slugPattern.test(param)) {
-		return apiError(400, 'INVALID_SLUG', `Invalid workflow slug '${param}'`);
-	}
+const runByModel = (context: Context): Reply => checkedRun(context, 'model', () =>
+	context.state.models.get(context.param) ?? apiError(404, 'MODEL_NOT_FOUND', `No enabled model '${context.param}'`));
 
-	if (!allows(capabilities, 'workflow:run', param)) {
-		return denied('workflow:run');
-	}
-
-	const workflow = account.workflows.get(param);
-	const model = workflow === undefined ? undefined : state.models.get(workflow.model);
-	if (model === undefined) {
-		return codelessError(404, `Workflow '${param}' not found`);
-	}
-
-	if (!model.enabled) {
-		return apiError(404, 'MODEL_NOT_FOUND', `The workflow's model ${model.internalName} is no longer enabled`);
-	}
-
-	if (state.tierRank(account.tierName) < state.tierRank(model.minTier)) {
-		return apiError(403, 'MODEL_TIER_REQUIRED', `The workflow's model ${model.internalName} needs the ${model.minTier} tier`);
-	}
-
-	return runModel(state, account, model, request.body, request.url.searchParams.get('async') === 'true', environment);
-};
+const runByWorkflow = (context: Context): Reply => checkedRun(context, 'workflow', () => {
+	const workflow = context.account.workflows.get(context.param);
+	return (workflow === undefined ? undefined : context.state.models.get(workflow.model)) ?? codelessError(404, `Workflow '${context.param}' not found`);
+});
 
 const createWorkflow = ({state, account, capabilities, request}: Context): Reply => {
 	if (!allows(capabilities, 'workflow:create')) {

@@ -9,6 +9,8 @@ export type Call = {
 	readonly json?: unknown;
 	readonly body?: RequestInit['body'];
 	readonly signal?: AbortSignal;
+	/** The `x-api-key` to send. @default secretKey */
+	readonly key?: string;
 };
 
 /** How a call ended, in the same shape for both surfaces. */
@@ -17,8 +19,13 @@ export type Outcome =
 	| {readonly kind: 'error'; readonly error: KnoudsError}
 	| {readonly kind: 'thrown'; readonly error: unknown};
 
+/** A client made once, whose calls share state (the gate, the budget, latches). */
+export type Client = (call: Call) => Promise<Outcome>;
+
+/** A public surface: `create` makes a long-lived client, `run` makes one call on a fresh one. */
 export type Surface = {
 	readonly name: string;
+	readonly create: (options?: KnoudsFetchOptions) => Client;
 	readonly run: (call: Call, options?: KnoudsFetchOptions) => Promise<Outcome>;
 };
 
@@ -27,20 +34,19 @@ const parse = async (response: Response): Promise<unknown> => {
 	return text === '' ? undefined : JSON.parse(text) as unknown;
 };
 
-const viaKy: Surface = {
-	name: 'knoudsRetry(ky)',
-	async run(call, options = {}) {
-		const {fetch, timeout, totalTimeout, ...rest} = options;
-		const api = knoudsRetry(ky.create({
-			baseUrl: `${origin}/`,
-			headers: {'x-api-key': secretKey},
-			...(fetch === undefined ? {} : {fetch}),
-			...(timeout === undefined ? {} : {timeout}),
-			...(totalTimeout === undefined ? {} : {totalTimeout}),
-		}), rest);
+const viaKy = (options: KnoudsFetchOptions = {}): Client => {
+	const {fetch, timeout, totalTimeout, ...rest} = options;
+	const api = knoudsRetry(ky.create({
+		baseUrl: `${origin}/`,
+		...(fetch === undefined ? {} : {fetch}),
+		...(timeout === undefined ? {} : {timeout}),
+		...(totalTimeout === undefined ? {} : {totalTimeout}),
+	}), rest);
+	return async call => {
 		try {
 			const response = await api(call.path.replace(/^\//, ''), {
 				method: call.method ?? 'GET',
+				headers: {'x-api-key': call.key ?? secretKey},
 				...(call.json === undefined ? {} : {json: call.json}),
 				...(call.body === undefined ? {} : {body: call.body}),
 				...(call.signal === undefined ? {} : {signal: call.signal}),
@@ -49,14 +55,13 @@ const viaKy: Surface = {
 		} catch (error) {
 			return isKnoudsError(error) ? {kind: 'error', error} : {kind: 'thrown', error};
 		}
-	},
+	};
 };
 
-const viaFetch: Surface = {
-	name: 'createKnoudsFetch',
-	async run(call, options = {}) {
-		const knoudsFetch = createKnoudsFetch(options);
-		const headers: Record<string, string> = {'x-api-key': secretKey};
+const viaFetch = (options: KnoudsFetchOptions = {}): Client => {
+	const knoudsFetch = createKnoudsFetch(options);
+	return async call => {
+		const headers: Record<string, string> = {'x-api-key': call.key ?? secretKey};
 		if (call.json !== undefined) {
 			headers['content-type'] = 'application/json';
 		}
@@ -74,11 +79,14 @@ const viaFetch: Surface = {
 		} catch (error) {
 			return {kind: 'thrown', error};
 		}
-	},
+	};
 };
 
+const surface = (name: string, create: (options?: KnoudsFetchOptions) => Client): Surface =>
+	({name, create, run: async (call, options) => create(options)(call)});
+
 /** Both public surfaces, for `describe.each`. */
-export const surfaces: readonly Surface[] = [viaKy, viaFetch];
+export const surfaces: readonly Surface[] = [surface('knoudsRetry(ky)', viaKy), surface('createKnoudsFetch', viaFetch)];
 
 /** The KnoudsError of an outcome, failing the test with what happened instead. */
 export const knoudsErrorOf = (outcome: Outcome): KnoudsError => {

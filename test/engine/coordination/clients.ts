@@ -1,84 +1,11 @@
-import ky from 'ky';
 import {vi} from 'vitest';
-import {createKnoudsFetch, isKnoudsError, knoudsRetry, toKnoudsError, type KnoudsFetchOptions} from '../../../src/index.js';
-import {api, origin, secretKey} from '../../support/http.js';
+import {api, origin} from '../../support/http.js';
 import {until} from '../../support/clock.js';
-import type {Call, Outcome} from '../../support/surfaces.js';
+import {surfaces, type Outcome} from '../../support/surfaces.js';
 
-/** One call of a long-lived client: the shared state lives across calls, so a test makes several. */
-export type ClientCall = Call & {
-	/** The `x-api-key` to send. @default secretKey */
-	readonly key?: string;
-};
-
-/** A client made once, whose calls share state, in the same shape for both surfaces. */
-export type Client = (call: ClientCall) => Promise<Outcome>;
-
-export type ClientSurface = {
-	readonly name: string;
-	readonly create: (options?: KnoudsFetchOptions) => Client;
-};
-
-const parse = async (response: Response): Promise<unknown> => {
-	const text = await response.text();
-	return text === '' ? undefined : JSON.parse(text) as unknown;
-};
-
-const viaKy: ClientSurface = {
-	name: 'knoudsRetry(ky)',
-	create(options = {}) {
-		const {fetch, timeout, totalTimeout, ...rest} = options;
-		const api = knoudsRetry(ky.create({
-			baseUrl: `${origin}/`,
-			headers: {'x-api-key': secretKey},
-			...(fetch === undefined ? {} : {fetch}),
-			...(timeout === undefined ? {} : {timeout}),
-			...(totalTimeout === undefined ? {} : {totalTimeout}),
-		}), rest);
-		return async call => {
-			try {
-				const response = await api(call.path.replace(/^\//, ''), {
-					method: call.method ?? 'GET',
-					headers: {'x-api-key': call.key ?? secretKey},
-					...(call.json === undefined ? {} : {json: call.json}),
-					...(call.signal === undefined ? {} : {signal: call.signal}),
-				});
-				return {kind: 'ok', status: response.status, body: await parse(response)};
-			} catch (error) {
-				return isKnoudsError(error) ? {kind: 'error', error} : {kind: 'thrown', error};
-			}
-		};
-	},
-};
-
-const viaFetch: ClientSurface = {
-	name: 'createKnoudsFetch',
-	create(options = {}) {
-		const knoudsFetch = createKnoudsFetch(options);
-		return async call => {
-			const headers: Record<string, string> = {'x-api-key': call.key ?? secretKey};
-			if (call.json !== undefined) {
-				headers['content-type'] = 'application/json';
-			}
-
-			try {
-				const response = await knoudsFetch(`${origin}${call.path}`, {
-					method: call.method ?? 'GET',
-					headers,
-					...(call.json === undefined ? {} : {body: JSON.stringify(call.json)}),
-					...(call.signal === undefined ? {} : {signal: call.signal}),
-				});
-				const error = await toKnoudsError(response);
-				return error === undefined ? {kind: 'ok', status: response.status, body: await parse(response)} : {kind: 'error', error};
-			} catch (error) {
-				return {kind: 'thrown', error};
-			}
-		};
-	},
-};
-
-/** Both public surfaces, as clients that live across calls, for `describe.each`. */
-export const clientSurfaces: readonly ClientSurface[] = [viaKy, viaFetch];
+/** Both public surfaces, as makers of clients that live across calls, for `describe.each`. */
+export const clientSurfaces = surfaces;
+export type {Call as ClientCall, Client, Surface as ClientSurface} from '../../support/surfaces.js';
 
 /** Calls started together, with their outcomes recorded as they settle, so a test can drive the fake clock meanwhile. */
 export const calls = () => {
