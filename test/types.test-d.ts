@@ -1,7 +1,11 @@
 import ky, {type HTTPError, type KyInstance} from 'ky';
 import {describe, expectTypeOf, it} from 'vitest';
+import {createKnoudsSimulator, scenarios, type KnoudsSimulator, type ScenarioName, type SimulatorStats} from '../src/testing/index.js';
 import {
 	createKnoudsFetch,
+	createMemoryStore,
+	type KnoudsStore,
+	type StopReason,
 	isKnoudsError,
 	knoudsErrorCatalog,
 	knoudsRetry,
@@ -69,5 +73,28 @@ describe('public types', () => {
 			// @ts-expect-error: events are read-only.
 			event.delay = 0;
 		}});
+	});
+
+	it('types the coordination options and the store', () => {
+		createKnoudsFetch({retryAfterGate: false, retryBudget: false, latch: {deadKey: false, INSUFFICIENT_CREDITS: 60_000, grant_exhausted: 1000}, rateLimit: {requestsPerMinute: 600}, store: createMemoryStore()});
+		knoudsRetry(ky, {retryBudget: {burst: 20}});
+		// @ts-expect-error: latches are named by code, case-sensitively.
+		createKnoudsFetch({latch: {GRANT_EXHAUSTED: 1000}});
+		// @ts-expect-error: the pacer needs its limit.
+		createKnoudsFetch({rateLimit: {}});
+		expectTypeOf(createMemoryStore()).toEqualTypeOf<KnoudsStore>();
+		expectTypeOf<KnoudsStore['take']>().returns.toEqualTypeOf<Promise<boolean>>();
+		expectTypeOf<'retry-budget' | 'latched'>().toExtend<StopReason>();
+	});
+
+	it('types the simulator: its options, scenarios and stats', () => {
+		expectTypeOf(createKnoudsSimulator).returns.toEqualTypeOf<Promise<KnoudsSimulator>>();
+		expectTypeOf<KnoudsSimulator['stats']>().returns.toEqualTypeOf<SimulatorStats>();
+		expectTypeOf<keyof typeof scenarios>().toEqualTypeOf<ScenarioName>();
+		void createKnoudsSimulator({scenario: {extends: 'chaos', seed: 7, faults: {executionFailed: 0.2}, paths: {'POST /v1/keys': '/keys'}}});
+		// @ts-expect-error: an unknown scenario name is a compile error.
+		void createKnoudsSimulator({scenario: 'chaotic'});
+		// @ts-expect-error: so is an unknown route in paths.
+		void createKnoudsSimulator({scenario: {paths: {'POST /v1/key': '/keys'}}});
 	});
 });
