@@ -2,9 +2,9 @@ import type {HeadersLike} from '../redact.js';
 import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, type LatchedFailure} from './latch.js';
-import {learn, parseLearned} from './learning.js';
 import type {ResolvedCoordination} from './options.js';
 import {createWakeup} from './wakeup.js';
+import {createWindow, type Sent} from './window.js';
 
 /** What one attempt is, as far as shared state goes. */
 export type AttemptScope = {
@@ -25,7 +25,7 @@ Whether an attempt may go: `send` once no latch, gate or pacer holds it, or why 
 window was expected to admit.
 */
 export type Admission =
-	| {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly probe: boolean}
+	| Sent
 	| {readonly kind: 'latched'; readonly failure: LatchedFailure}
 	| {readonly kind: 'gated'; readonly retryAfterMs: number}
 	| {readonly kind: 'deadline'};
@@ -33,14 +33,11 @@ export type Admission =
 /** What came back for an attempt that got an answer. */
 export type Answer = {readonly status: number; readonly code: string | undefined; readonly retryAfterMs: number | undefined; readonly body: unknown};
 
-// A learned limit, a cycle's start and its counters are forgotten after an hour without news.
-const memoryMs = 3_600_000;
 // Bodies kept with a latch are error bodies; anything larger is not kept.
 const latchBodyLimit = 4096;
 // How often a waiting attempt looks at the store again even when this process saw nothing change.
 const pollMs = 250;
 
-type Send = Extract<Admission, {kind: 'send'}>;
 
 /**
 The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and the
@@ -51,7 +48,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const wakeup = createWakeup();
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
 	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
-	const forever = {max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
+	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);
 
 	const latched = async (scope: string, path: string): Promise<LatchedFailure | undefined> => {
 		for (const name of latchesOn(path)) {
@@ -82,24 +79,6 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		}
 
 		return {waited};
-	};
-
-	// Each cycle (from one reopening of the gate to the next) lets through what the last one admitted, then
-	// one probe: its 429 says when the next window opens, or its success says the window admits more.
-	const takeSlot = async (scope: string, now: number): Promise<Send | undefined> => {
-		const learned = parseLearned(await store.get(key('learned', scope)));
-		if (learned === undefined) {
-			return {kind: 'send', sentAt: now, cycle: undefined, probe: false};
-		}
-
-		const cycle = await numberAt(key('cycle', scope));
-		if (await store.take(key('slots', scope, cycle), 1, {initial: learned.admitted, ttlMs: memoryMs})) {
-			return {kind: 'send', sentAt: now, cycle, probe: false};
-		}
-
-		return await store.take(key('probe', scope, cycle), 1, {initial: 1, ttlMs: memoryMs})
-			? {kind: 'send', sentAt: now, cycle, probe: true}
-			: undefined;
 	};
 
 	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
@@ -170,7 +149,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		`Retry-After`; the latest wins), learns from the first 429 of a cycle, widens the window when a probe got
 		through, earns budget on a success and sets a latch on an answer that warrants one.
 		*/
-		async observe(attempt: AttemptScope, admission: Send, answer: Answer): Promise<void> {
+		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
 			const scope = await keyScope(attempt.headers);
 			if (answer.status < 400 && config.budget !== undefined) {
 				await store.add(key('budget'), config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
@@ -200,7 +179,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		},
 
 		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
-		async release(attempt: AttemptScope, admission: Send): Promise<void> {
+		async release(attempt: AttemptScope, admission: Sent): Promise<void> {
 			const scope = await keyScope(attempt.headers);
 			await giveBackProbe(scope, admission);
 			wakeup.wake(scope);
@@ -212,43 +191,6 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		},
 	};
 
-	async function giveBackProbe(scope: string, admission: Send): Promise<void> {
-		if (admission.probe && admission.cycle !== undefined) {
-			await store.add(key('probe', scope, admission.cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
-		}
-	}
-
-	// An admitted request counts for its cycle; a probe that got through widens the window by one, and leaves a new probe.
-	async function count(scope: string, admission: Send): Promise<void> {
-		const cycle = await store.add(key('cycle', scope), 0, {initial: admission.sentAt, ...forever});
-		await store.add(key('admitted', scope, cycle), 1, {initial: 0, ...forever});
-		if (admission.probe && admission.cycle === cycle) {
-			const learned = parseLearned(await store.get(key('learned', scope)));
-			if (learned !== undefined) {
-				await store.set(key('learned', scope), JSON.stringify({...learned, admitted: learned.admitted + 1}), memoryMs);
-			}
-
-			await store.add(key('slots', scope, cycle), 1, {initial: 0, ...forever});
-			await store.add(key('probe', scope, cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
-		}
-	}
-
-	// Only a 429 to a request sent while the gate was open is news (the others were already in flight): it
-	// ends the cycle, whose admitted count over its length is what a window admits.
-	async function closeGate(scope: string, admission: Send, waitMs: number): Promise<void> {
-		const until = Date.now() + waitMs;
-		if (await numberAt(key('gate', scope)) <= admission.sentAt) {
-			const cycle = await store.add(key('cycle', scope), 0, {initial: admission.sentAt, ...forever});
-			const learned = learn(cycle, await numberAt(key('admitted', scope, cycle)), until);
-			if (learned !== undefined) {
-				await store.set(key('learned', scope), JSON.stringify(learned), memoryMs);
-			}
-
-			await store.set(key('cycle', scope), String(until), memoryMs);
-		}
-
-		await store.set(key('gate', scope), String(until), Math.max(1, waitMs));
-	}
 };
 
 /** The shared state of one client's calls. */

@@ -1,7 +1,7 @@
 import {beforeAll, describe, expect, it, vi} from 'vitest';
 import {createMemoryStore, type KnoudsStore} from '../../../src/index.js';
 import {api, arrivals, knoudsBody} from '../../support/http.js';
-import {useFakeClock} from '../../support/clock.js';
+import {until, useFakeClock} from '../../support/clock.js';
 import {knoudsErrorOf} from '../../support/surfaces.js';
 import {calls, clientSurfaces, settleAll, warmUp} from './clients.js';
 
@@ -79,5 +79,54 @@ describe.each(clientSurfaces)('$name', surface => {
 		expect(outcome).toMatchObject({kind: 'thrown'});
 		expect(outcome.kind === 'thrown' && outcome.error).toBe(broken);
 		expect(seen.times).toHaveLength(0);
+	});
+
+	it('sends a learned window\'s worth at once after a quiet spell longer than that window, not one probe at a time', async () => {
+		useFakeClock();
+		let served = 0;
+		let inFlight = 0;
+		let peak = 0;
+		let release: () => void = () => undefined;
+		const held = new Promise<void>(resolve => {
+			release = resolve;
+		});
+		api().get('/run').times(12).reply(async () => {
+			served++;
+			if (served === 4) {
+				return [429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '1'}];
+			}
+
+			if (served > 7) {
+				inFlight++;
+				peak = Math.max(peak, inFlight);
+				await held;
+				inFlight--;
+			}
+
+			return [200, {}];
+		});
+		const client = surface.create({timeout: false, policy: {RATE_LIMIT_EXCEEDED: false}});
+		// Three admitted, then a 429: the client learns that a window admits three.
+		for (let index = 0; index < 4; index++) {
+			await client({path: '/run'});
+		}
+
+		await vi.advanceTimersByTimeAsync(1000);
+		// The next window's three slots are used; then nothing happens for a while.
+		for (let index = 0; index < 3; index++) {
+			await client({path: '/run'});
+		}
+
+		await vi.advanceTimersByTimeAsync(60_000);
+		const started = calls();
+		for (let index = 0; index < 5; index++) {
+			started.start(client({path: '/run'}));
+		}
+
+		await until(() => peak >= 3);
+		release();
+		await settleAll(started);
+		expect(peak).toBeGreaterThanOrEqual(3);
+		expect(started.settled().every(outcome => outcome.kind === 'ok')).toBe(true);
 	});
 });
