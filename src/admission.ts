@@ -78,7 +78,7 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 		throw error;
 	} finally {
 		if (!answered) {
-			await options.coordinator.release(scope, admission);
+			await options.coordinator.release(admission);
 		}
 	}
 };

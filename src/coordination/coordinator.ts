@@ -49,6 +49,9 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
 	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
 	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);
+	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
+	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
+	const limits = 'client';
 
 	const latched = async (scope: string, path: string): Promise<LatchedFailure | undefined> => {
 		for (const name of latchesOn(path)) {
@@ -104,15 +107,14 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	return {
 		/** Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and the pacer have room. */
 		async admit(attempt: AttemptScope): Promise<Admission> {
-			const scope = await keyScope(attempt.headers);
-			const failure = attempt.first ? await latched(scope, attempt.path) : undefined;
+			const failure = attempt.first ? await latched(await keyScope(attempt.headers), attempt.path) : undefined;
 			if (failure !== undefined) {
 				return {kind: 'latched', failure};
 			}
 
 			let paced = false;
 			for (;;) {
-				const gate = config.gate ? await passGate(scope, attempt) : {waited: false};
+				const gate = config.gate ? await passGate(limits, attempt) : {waited: false};
 				if ('stop' in gate) {
 					return gate.stop;
 				}
@@ -120,7 +122,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				// A pace slot taken before a wait at the gate has passed meanwhile: take a fresh one, so that calls
 				// the gate held do not all go together when it opens. Then look at the gate again.
 				if (!paced || gate.waited) {
-					const stop = await pace(scope, attempt, Date.now());
+					const stop = await pace(limits, attempt, Date.now());
 					if (stop !== undefined) {
 						return stop;
 					}
@@ -130,7 +132,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 
 				const now = Date.now();
-				const slot = config.gate ? await takeSlot(scope, now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
+				const slot = config.gate ? await takeSlot(limits, now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
 				if (slot !== undefined) {
 					return slot;
 				}
@@ -140,7 +142,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					return {kind: 'deadline'};
 				}
 
-				await wakeup.wait(scope, pollMs, attempt.signal);
+				await wakeup.wait(limits, pollMs, attempt.signal);
 			}
 		},
 
@@ -150,7 +152,6 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		through, earns budget on a success and sets a latch on an answer that warrants one.
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
-			const scope = await keyScope(attempt.headers);
 			if (answer.status < 400 && config.budget !== undefined) {
 				await store.add(key('budget'), config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 			}
@@ -158,7 +159,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			const latch = latchFor(answer.status, answer.code, attempt.path, config.latch);
 			if (latch !== undefined) {
 				const body = JSON.stringify(answer.body ?? null);
-				await store.set(key('latch', latch.name, scope), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
+				await store.set(key('latch', latch.name, await keyScope(attempt.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
 			}
 
 			if (!config.gate) {
@@ -166,23 +167,22 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			}
 
 			if (answer.status !== 429) {
-				await count(scope, admission);
+				await count(limits, admission);
 			} else if (answer.retryAfterMs === undefined) {
 				// A 429 that does not say how long to wait (a gateway's) closes nothing; its probe goes back, so
 				// one request at a time keeps asking.
-				await giveBackProbe(scope, admission);
+				await giveBackProbe(limits, admission);
 			} else {
-				await closeGate(scope, admission, answer.retryAfterMs);
+				await closeGate(limits, admission, answer.retryAfterMs);
 			}
 
-			wakeup.wake(scope);
+			wakeup.wake(limits);
 		},
 
 		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
-		async release(attempt: AttemptScope, admission: Sent): Promise<void> {
-			const scope = await keyScope(attempt.headers);
-			await giveBackProbe(scope, admission);
-			wakeup.wake(scope);
+		async release(admission: Sent): Promise<void> {
+			await giveBackProbe(limits, admission);
+			wakeup.wake(limits);
 		},
 
 		/** Spends one token of the retry budget; `false` when it is empty. Always `true` without a budget. */

@@ -7,7 +7,7 @@ Options for what the calls of one client share. Every call made through one wrap
 */
 export type CoordinationOptions = {
 	/**
-	Share each `Retry-After` across the client's calls: once a 429 says wait, no request with that API key
+	Share each `Retry-After` across the client's calls: once a 429 says wait, no request of the client
 	is sent, retry or new call, until the wait has passed. The client also learns how many requests a
 	limit window admits: after each reset it sends that many, then one probe whose 429 announces the
 	next window (or whose success widens this one), and holds the rest until then.
@@ -36,7 +36,7 @@ export type CoordinationOptions = {
 		readonly grant_exhausted?: number | undefined;
 	} | undefined;
 	/**
-	Spaces requests (per API key) so that a client that knows its tier's limit never meets a 429.
+	Spaces the client's requests so that a client that knows its tier's limit never meets a 429.
 	@default undefined (no pacing beyond what the gate learns)
 	@example {requestsPerMinute: 600}
 	*/
