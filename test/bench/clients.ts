@@ -3,10 +3,13 @@ import {knoudsRetry} from 'knouds-retry';
 import type {Call} from './harness.ts';
 import type {Probe} from './probe.ts';
 
-/** A client under test: a name, and how to make one that sends a call and says whether it succeeded. */
+/**
+A client under test: a name, and how to make one that sends a call and says whether it succeeded.
+`signal` aborts when the case's time limit passes: the client should give up its calls then.
+*/
 export type BenchClient = {
 	readonly name: string;
-	readonly create: (url: string, probe: Probe) => (call: Call) => Promise<boolean>;
+	readonly create: (url: string, probe: Probe, signal?: AbortSignal) => (call: Call) => Promise<boolean>;
 };
 
 const run = (api: KyInstance) => async (call: Call): Promise<boolean> => {
@@ -21,7 +24,7 @@ const run = (api: KyInstance) => async (call: Call): Promise<boolean> => {
 /** knouds-retry with its defaults: the shared gate, the retry budget, the default policy. */
 export const knoudsClient: BenchClient = {
 	name: 'knouds-retry',
-	create: (url, probe) => run(knoudsRetry(ky.create({baseUrl: `${url}/`, fetch: probe.fetch}))),
+	create: (url, probe, signal) => run(knoudsRetry(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, signal: signal ?? null}))),
 };
 
 /**
@@ -31,5 +34,5 @@ a rate-limited batch and its backoff capped at 1 s so that an outage run ends in
 */
 export const kyClient: BenchClient = {
 	name: 'ky retry',
-	create: (url, probe) => run(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, retry: {limit: 20, methods: ['post'], backoffLimit: 1000}})),
+	create: (url, probe, signal) => run(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, signal: signal ?? null, retry: {limit: 20, methods: ['post'], backoffLimit: 1000}})),
 };

@@ -2,6 +2,7 @@
 The bench harness: runs a batch of model runs through a client against a fresh simulator, with bounded
 concurrency, and reports what the client did (through a probe) and what the simulator saw.
 */
+import {setTimeout as delay} from 'node:timers/promises';
 import {knoudsErrorCatalog} from 'knouds-retry';
 import {createKnoudsSimulator, type ScenarioInput} from 'knouds-retry/testing';
 import {runBatch} from '../../demo/batch.ts';
@@ -21,6 +22,11 @@ export type Case = {
 	readonly concurrency: number;
 	/** The shortest makespan the server's limit allows for the batch, from the moment it starts. */
 	readonly ideal?: (startedAt: number) => number;
+	/**
+	How long a run may take, in milliseconds (default 60 s): some clients retry for many minutes in an outage.
+	At the limit the client's signal aborts and the calls still running count as not succeeded.
+	*/
+	readonly limitMs?: number;
 };
 
 /** What one run (or the median of several) measured. */
@@ -31,6 +37,8 @@ export type Figures = ProbeStats & {
 	readonly idealMs: number | undefined;
 	/** Requests answered with a terminal code beyond the first such answer of each call: retries of what cannot succeed. */
 	readonly terminalRetried: number;
+	/** Calls that had not finished when the case's time limit passed (counted as not succeeded). */
+	readonly unfinished: number;
 };
 
 const terminalCodes = new Set(Object.entries(knoudsErrorCatalog).filter(([, entry]) => !entry.retryable).map(([code]) => code));
@@ -39,29 +47,61 @@ const terminalCodes = new Set(Object.entries(knoudsErrorCatalog).filter(([, entr
 export const uniformBatch = (size: number, key = 'sim-pro-key', model = 'text-small'): Call[] =>
 	Array.from({length: size}, (_, id) => ({id, key, model}));
 
-/** Runs a case's batch once through a client, on a fresh simulator. */
+/** The time limit of a case, in milliseconds. */
+export const limitOf = (test: Case): number => test.limitMs ?? 60_000;
+
+// How long a run cut off by its limit may take to wind down once the simulator is closed, so that its
+// calls do not spill into the next run; every client gets the signal, so they need far less.
+const windDownMs = 10_000;
+
+const abortedPromise = async (signal: AbortSignal): Promise<void> => new Promise(resolve => {
+	signal.addEventListener('abort', () => {
+		resolve();
+	}, {once: true});
+});
+
+/** Runs a case's batch once through a client, on a fresh simulator, within the case's time limit. */
 export const measure = async (test: Case, client: BenchClient): Promise<Figures> => {
 	const sim = await createKnoudsSimulator({scenario: test.scenario});
 	const probe = createProbe();
-	const send = client.create(sim.url, probe);
+	const signal = AbortSignal.timeout(limitOf(test));
+	const send = client.create(sim.url, probe, signal);
+	let finished = 0;
+	let succeeded = 0;
+	let terminalCalls = 0;
 	const startedAt = Date.now();
+	// Calls not started by the limit are never sent; results that land after it do not count.
+	const batch = runBatch(test.batch, test.concurrency, async call => {
+		if (signal.aborted) {
+			return false;
+		}
+
+		// Only calls with another key than Pro's can meet a terminal answer; each may meet one.
+		terminalCalls += call.key === 'sim-pro-key' ? 0 : 1;
+		return send(call);
+	}, ok => {
+		if (!signal.aborted) {
+			finished++;
+			succeeded += ok ? 1 : 0;
+		}
+	});
 	try {
-		const results = await runBatch(test.batch, test.concurrency, send, () => undefined);
+		await Promise.race([batch, abortedPromise(signal)]);
 		const makespanMs = Date.now() - startedAt;
 		const stats = sim.stats();
 		const terminalAnswers = Object.entries(stats.byOutcome).filter(([outcome]) => terminalCodes.has(outcome)).reduce((sum, [, count]) => sum + count, 0);
-		// Only calls with another key than Pro's can meet a terminal answer; each may meet one.
-		const terminalCalls = test.batch.filter(call => call.key !== 'sim-pro-key').length;
 		return {
 			calls: test.batch.length,
-			succeeded: results.filter(Boolean).length,
+			succeeded,
 			makespanMs,
 			idealMs: test.ideal?.(startedAt),
 			terminalRetried: Math.max(0, terminalAnswers - terminalCalls),
+			unfinished: test.batch.length - finished,
 			...probe.stats(),
 		};
 	} finally {
 		await sim.close();
+		await Promise.race([batch, delay(windDownMs, undefined, {ref: false})]);
 	}
 };
 
@@ -84,6 +124,7 @@ export const medians = (runs: readonly Figures[]): Figures => {
 		makespanMs: of(run => run.makespanMs),
 		idealMs: ideal.length === 0 ? undefined : median(ideal),
 		terminalRetried: of(run => run.terminalRetried),
+		unfinished: of(run => run.unfinished),
 	};
 };
 
@@ -114,7 +155,7 @@ export const table = (test: Case, rows: readonly Row[]): string => {
 		'',
 		'| client | calls succeeded | requests per call | 429s received | sent during a known Retry-After | terminal errors retried | makespan | makespan / ideal |',
 		'|---|---|---|---|---|---|---|---|',
-		...rows.map(row => `| ${row.client} | ${row.succeeded} / ${row.calls} | ${(row.sent / row.calls).toFixed(2)} | ${row.tooMany} | ${row.sentDuringKnownWait} | ${row.terminalRetried} | ${seconds(row.makespanMs)} | ${row.idealMs === undefined ? 'n/a' : `${(row.makespanMs / row.idealMs).toFixed(2)} (ideal ${seconds(row.idealMs)})`} |`),
+		...rows.map(row => `| ${row.client} | ${row.succeeded} / ${row.calls}${row.unfinished > 0 ? ` (${row.unfinished} cut off at ${limitOf(test) / 1000} s)` : ''} | ${(row.sent / row.calls).toFixed(2)} | ${row.tooMany} | ${row.sentDuringKnownWait} | ${row.terminalRetried} | ${seconds(row.makespanMs)} | ${row.idealMs === undefined ? 'n/a' : `${(row.makespanMs / row.idealMs).toFixed(2)} (ideal ${seconds(row.idealMs)})`} |`),
 		'',
 	];
 	return lines.join('\n');
