@@ -15,6 +15,8 @@ What one call runs with, fixed when it starts.
 */
 export type CallSettings = {
 	readonly fetch: FetchLike;
+	/** Whether `fetch` is the platform's, which takes its signal from `init`: then no Request needs rebuilding to carry one. */
+	readonly platformFetch: boolean;
 	/** Bounds each attempt until its response headers arrive, in milliseconds. */
 	readonly attemptTimeout: number | undefined;
 	/** When the whole call, waits included, must end; milliseconds since the epoch. */
@@ -120,8 +122,9 @@ const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: nu
 	});
 	try {
 		const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-		// On the Request too: a custom fetch (ky's, say) may read the signal from there and ignore init.
-		const pending = call.fetch(typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal}), {...init, signal});
+		// On the Request too for a custom fetch, which may read the signal from there and ignore init.
+		const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
+		const pending = call.fetch(carrier, {...init, signal});
 		// A response that arrives after the timeout is never read: free its connection.
 		pending.then(response => {
 			if (controller.signal.aborted && isResponse(response)) {

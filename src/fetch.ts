@@ -67,6 +67,7 @@ export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch
 	const totalTimeout = resolveTimeout('totalTimeout', options.totalTimeout);
 	return async (input, init) => execute(resolved, input, init, {
 		fetch: underlying,
+		platformFetch: options.fetch === undefined,
 		attemptTimeout,
 		deadline: totalTimeout === undefined ? undefined : Date.now() + totalTimeout,
 		sent: {count: 0},

@@ -51,6 +51,7 @@ const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): 
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	const call: CallSettings = {
 		fetch: (kyOptions.fetch as FetchLike | undefined) ?? (async (input, init) => globalThis.fetch(input, init)),
+		platformFetch: kyOptions.fetch === undefined,
 		attemptTimeout: kyOptions.timeout === false ? undefined : resolveTimeout('timeout', kyOptions.timeout ?? kyDefaultTimeout),
 		deadline: typeof kyOptions.totalTimeout === 'number' ? Date.now() + (resolveTimeout('totalTimeout', kyOptions.totalTimeout) ?? 0) : undefined,
 		sent: {count: 0},

@@ -48,13 +48,21 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const wakeup = createWakeup();
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
 	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
-	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);
 	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
 	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
-	const limits = 'client';
+	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);
+	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
+	const [gateKey, paceKey, budgetKey, anyLatchKey] = [key('gate'), key('pace'), key('budget'), key('latch')];
+	const wakeScope = 'client';
 
-	const latched = async (scope: string, path: string): Promise<LatchedFailure | undefined> => {
-		for (const name of latchesOn(path)) {
+	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
+		// One read answers the common case: no latch was ever set in this store.
+		if (await store.get(anyLatchKey) === undefined) {
+			return undefined;
+		}
+
+		const scope = await keyScope(attempt.headers);
+		for (const name of latchesOn(attempt.path)) {
 			const failure = parseLatched(await store.get(key('latch', name, scope)));
 			if (failure !== undefined) {
 				return failure;
@@ -65,9 +73,9 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	};
 
 	// Waits for the gate to open, and says whether it had to; or says why not, when the wait may not be slept through.
-	const passGate = async (scope: string, attempt: AttemptScope): Promise<{readonly stop: Admission} | {readonly waited: boolean}> => {
+	const passGate = async (attempt: AttemptScope): Promise<{readonly stop: Admission} | {readonly waited: boolean}> => {
 		let waited = false;
-		for (let until = await numberAt(key('gate', scope)); until > Date.now(); until = await numberAt(key('gate', scope))) {
+		for (let until = await numberAt(gateKey); until > Date.now(); until = await numberAt(gateKey)) {
 			const wait = until - Date.now();
 			if (wait > attempt.maxRetryAfter) {
 				return {stop: {kind: 'gated', retryAfterMs: wait}};
@@ -85,13 +93,13 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	};
 
 	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
-	const pace = async (scope: string, attempt: AttemptScope, now: number): Promise<Admission | undefined> => {
+	const pace = async (attempt: AttemptScope, now: number): Promise<Admission | undefined> => {
 		if (config.requestsPerMinute === undefined) {
 			return undefined;
 		}
 
 		const interval = 60_000 / config.requestsPerMinute;
-		const slot = await store.reserve(key('pace', scope), interval, now, Math.max(60_000, interval * 2));
+		const slot = await store.reserve(paceKey, interval, now, Math.max(60_000, interval * 2));
 		if (attempt.deadline !== undefined && slot >= attempt.deadline) {
 			return {kind: 'deadline'};
 		}
@@ -107,14 +115,14 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	return {
 		/** Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and the pacer have room. */
 		async admit(attempt: AttemptScope): Promise<Admission> {
-			const failure = attempt.first ? await latched(await keyScope(attempt.headers), attempt.path) : undefined;
+			const failure = attempt.first ? await latched(attempt) : undefined;
 			if (failure !== undefined) {
 				return {kind: 'latched', failure};
 			}
 
 			let paced = false;
 			for (;;) {
-				const gate = config.gate ? await passGate(limits, attempt) : {waited: false};
+				const gate = config.gate ? await passGate(attempt) : {waited: false};
 				if ('stop' in gate) {
 					return gate.stop;
 				}
@@ -122,7 +130,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				// A pace slot taken before a wait at the gate has passed meanwhile: take a fresh one, so that calls
 				// the gate held do not all go together when it opens. Then look at the gate again.
 				if (!paced || gate.waited) {
-					const stop = await pace(limits, attempt, Date.now());
+					const stop = await pace(attempt, Date.now());
 					if (stop !== undefined) {
 						return stop;
 					}
@@ -132,7 +140,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 
 				const now = Date.now();
-				const slot = config.gate ? await takeSlot(limits, now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
+				const slot = config.gate ? await takeSlot(now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
 				if (slot !== undefined) {
 					return slot;
 				}
@@ -142,7 +150,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					return {kind: 'deadline'};
 				}
 
-				await wakeup.wait(limits, pollMs, attempt.signal);
+				await wakeup.wait(wakeScope, pollMs, attempt.signal);
 			}
 		},
 
@@ -153,13 +161,15 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
 			if (answer.status < 400 && config.budget !== undefined) {
-				await store.add(key('budget'), config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
+				await store.add(budgetKey, config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 			}
 
 			const latch = latchFor(answer.status, answer.code, attempt.path, config.latch);
 			if (latch !== undefined) {
 				const body = JSON.stringify(answer.body ?? null);
 				await store.set(key('latch', latch.name, await keyScope(attempt.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
+				// For good, whatever the latch's own time: it only says that latches must be looked for.
+				await store.set(anyLatchKey, '1', Number.POSITIVE_INFINITY);
 			}
 
 			if (!config.gate) {
@@ -167,27 +177,27 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			}
 
 			if (answer.status !== 429) {
-				await count(limits, admission);
+				await count(admission);
 			} else if (answer.retryAfterMs === undefined) {
 				// A 429 that does not say how long to wait (a gateway's) closes nothing; its probe goes back, so
 				// one request at a time keeps asking.
-				await giveBackProbe(limits, admission);
+				await giveBackProbe(admission);
 			} else {
-				await closeGate(limits, admission, answer.retryAfterMs);
+				await closeGate(admission, answer.retryAfterMs);
 			}
 
-			wakeup.wake(limits);
+			wakeup.wake(wakeScope);
 		},
 
 		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
 		async release(admission: Sent): Promise<void> {
-			await giveBackProbe(limits, admission);
-			wakeup.wake(limits);
+			await giveBackProbe(admission);
+			wakeup.wake(wakeScope);
 		},
 
 		/** Spends one token of the retry budget; `false` when it is empty. Always `true` without a budget. */
 		async spend(): Promise<boolean> {
-			return config.budget === undefined || store.take(key('budget'), 1, {initial: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
+			return config.budget === undefined || store.take(budgetKey, 1, {initial: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 		},
 	};
 

@@ -12,7 +12,7 @@ The scope of a request's shared state: a SHA-256 digest of its `x-api-key`, so t
 shared one) never holds the key itself. Knouds limits and dead keys are per key, not per client.
 */
 export const keyScope = async (headers: HeadersLike): Promise<string> => {
-	const key = new Headers(headers).get('x-api-key') ?? '';
+	const key = (headers instanceof Headers ? headers : new Headers(headers)).get('x-api-key') ?? '';
 	let scope = cache.get(key);
 	if (scope === undefined) {
 		if (cache.size >= cacheLimit) {

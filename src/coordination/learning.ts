@@ -17,12 +17,24 @@ window of `until - cycleStart` admits about `admitted` requests. Nothing is lear
 export const learn = (cycleStart: number, admitted: number, until: number): Learned | undefined =>
 	admitted > 0 && until > cycleStart ? {admitted, windowMs: until - cycleStart, at: until} : undefined;
 
+// Every attempt reads what was learned; it changes once per window, so the last parse is kept.
+let last: {readonly text: string; readonly learned: Learned | undefined} | undefined;
+
 /** Reads a stored `Learned`, or `undefined` for anything else (a store may hold anything). */
 export const parseLearned = (text: string | undefined): Learned | undefined => {
 	if (text === undefined) {
 		return undefined;
 	}
 
+	if (last?.text === text) {
+		return last.learned;
+	}
+
+	last = {text, learned: readLearned(text)};
+	return last.learned;
+};
+
+const readLearned = (text: string): Learned | undefined => {
 	try {
 		const value: unknown = JSON.parse(text);
 		const {admitted, windowMs, at} = (value ?? {}) as Partial<Record<keyof Learned, unknown>>;

@@ -14,11 +14,21 @@ gate to the next; each lets through what the last one admitted, then one probe.
 export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<string | number>) => string) => {
 	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
 	const forever = {max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
+	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
+	const [cycleKey, learnedKey, gateKey] = [key('cycle'), key('learned'), key('gate')];
+	let last: {readonly cycle: number; readonly slots: string; readonly probe: string; readonly admitted: string} | undefined;
+	const keysOf = (cycle: number): NonNullable<typeof last> => {
+		if (last?.cycle !== cycle) {
+			last = {cycle, slots: key('slots', cycle), probe: key('probe', cycle), admitted: key('admitted', cycle)};
+		}
+
+		return last;
+	};
 
 	// The cycle a moment belongs to: from the gate's last opening (or the first request), or, once a learned
 	// window has passed without a 429, the window that follows, so a quiet spell leaves no used-up window behind.
-	const currentCycle = async (scope: string, now: number, learned: Learned | undefined): Promise<number> => {
-		const started = await store.add(key('cycle', scope), 0, {initial: now, ...forever});
+	const currentCycle = async (now: number, learned: Learned | undefined): Promise<number> => {
+		const started = await store.add(cycleKey, 0, {initial: now, ...forever});
 		return learned === undefined || now < started + learned.windowMs
 			? started
 			: started + (Math.floor((now - started) / learned.windowMs) * learned.windowMs);
@@ -26,63 +36,63 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 
 	// Each cycle lets through what the last one admitted, then one probe: its 429 says when the next window
 	// opens, or its success says the window admits more.
-	const takeSlot = async (scope: string, now: number): Promise<Sent | undefined> => {
-		const learned = parseLearned(await store.get(key('learned', scope)));
+	const takeSlot = async (now: number): Promise<Sent | undefined> => {
+		const learned = parseLearned(await store.get(learnedKey));
 		if (learned === undefined) {
 			return {kind: 'send', sentAt: now, cycle: undefined, probe: false};
 		}
 
-		const cycle = await currentCycle(scope, now, learned);
-		if (await store.take(key('slots', scope, cycle), 1, {initial: learned.admitted, ttlMs: memoryMs})) {
+		const cycle = await currentCycle(now, learned);
+		if (await store.take(keysOf(cycle).slots, 1, {initial: learned.admitted, ttlMs: memoryMs})) {
 			return {kind: 'send', sentAt: now, cycle, probe: false};
 		}
 
-		return await store.take(key('probe', scope, cycle), 1, {initial: 1, ttlMs: memoryMs})
+		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs: memoryMs})
 			? {kind: 'send', sentAt: now, cycle, probe: true}
 			: undefined;
 	};
 
-	async function giveBackProbe(scope: string, admission: Sent): Promise<void> {
+	async function giveBackProbe(admission: Sent): Promise<void> {
 		if (admission.probe && admission.cycle !== undefined) {
-			await store.add(key('probe', scope, admission.cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
+			await store.add(keysOf(admission.cycle).probe, 1, {initial: 0, max: 1, ttlMs: memoryMs});
 		}
 	}
 
 	// The cycle an attempt was sent in: the one its admission took a slot from, else the one of its send time.
-	async function cycleOf(scope: string, admission: Sent): Promise<number> {
-		return admission.cycle ?? currentCycle(scope, admission.sentAt, undefined);
+	async function cycleOf(admission: Sent): Promise<number> {
+		return admission.cycle ?? currentCycle(admission.sentAt, undefined);
 	}
 
 	// An admitted request counts for its cycle; a probe that got through widens the window by one, and leaves a new probe.
-	async function count(scope: string, admission: Sent): Promise<void> {
-		const cycle = await cycleOf(scope, admission);
-		await store.add(key('admitted', scope, cycle), 1, {initial: 0, ...forever});
+	async function count(admission: Sent): Promise<void> {
+		const cycle = await cycleOf(admission);
+		await store.add(keysOf(cycle).admitted, 1, {initial: 0, ...forever});
 		if (admission.probe) {
-			const learned = parseLearned(await store.get(key('learned', scope)));
+			const learned = parseLearned(await store.get(learnedKey));
 			if (learned !== undefined) {
-				await store.set(key('learned', scope), JSON.stringify({...learned, admitted: learned.admitted + 1}), memoryMs);
+				await store.set(learnedKey, JSON.stringify({...learned, admitted: learned.admitted + 1}), memoryMs);
 			}
 
-			await store.add(key('slots', scope, cycle), 1, {initial: 0, ...forever});
-			await store.add(key('probe', scope, cycle), 1, {initial: 0, max: 1, ttlMs: memoryMs});
+			await store.add(keysOf(cycle).slots, 1, {initial: 0, ...forever});
+			await store.add(keysOf(cycle).probe, 1, {initial: 0, max: 1, ttlMs: memoryMs});
 		}
 	}
 
 	// Only a 429 to a request sent while the gate was open is news (the others were already in flight): it
 	// ends the cycle, whose admitted count over its length is what a window admits.
-	async function closeGate(scope: string, admission: Sent, waitMs: number): Promise<void> {
+	async function closeGate(admission: Sent, waitMs: number): Promise<void> {
 		const until = Date.now() + waitMs;
-		if (await numberAt(key('gate', scope)) <= admission.sentAt) {
-			const cycle = await cycleOf(scope, admission);
-			const learned = learn(cycle, await numberAt(key('admitted', scope, cycle)), until);
+		if (await numberAt(gateKey) <= admission.sentAt) {
+			const cycle = await cycleOf(admission);
+			const learned = learn(cycle, await numberAt(keysOf(cycle).admitted), until);
 			if (learned !== undefined) {
-				await store.set(key('learned', scope), JSON.stringify(learned), memoryMs);
+				await store.set(learnedKey, JSON.stringify(learned), memoryMs);
 			}
 
-			await store.set(key('cycle', scope), String(until), memoryMs);
+			await store.set(cycleKey, String(until), memoryMs);
 		}
 
-		await store.set(key('gate', scope), String(until), Math.max(1, waitMs));
+		await store.set(gateKey, String(until), Math.max(1, waitMs));
 	}
 
 	return {
