@@ -22,6 +22,13 @@ describe('the documentation', () => {
 		}
 	});
 
+	it('keeps the markers npm run bench writes its results between, and the chart it draws', () => {
+		const benchmarks = read('docs/benchmarks.md');
+		expect(benchmarks.indexOf('<!-- bench:start')).toBeGreaterThan(-1);
+		expect(benchmarks.indexOf('<!-- bench:end -->')).toBeGreaterThan(benchmarks.indexOf('<!-- bench:start'));
+		expect(read('docs/benchmarks.svg')).toMatch(/^<svg /);
+	});
+
 	it('README lists every documented code with its status and default class', () => {
 		const rows = [...read('README.md').matchAll(/^\| `(\w+)` \| (\d{3}) \| (terminal|retry)/gm)];
 		expect(rows.map(([, code]) => code).sort()).toEqual(Object.keys(knoudsErrorCatalog).sort());

@@ -12,12 +12,16 @@ const metrics: ReadonlyArray<[string, (row: Row) => number]> = [
 	['calls that succeeded (%)', row => 100 * row.succeeded / row.calls],
 	['requests sent per call', row => row.sent / row.calls],
 	['429s received', row => row.tooMany],
+	['sent during a known Retry-After', row => row.sentDuringKnownWait],
 ];
+
+// Column titles short enough to read: the case names without what every case of a table shares.
+const label = (name: string): string => name.replace(/, 15% terminal keys$/, '').replace(/ \(.*\)$/, '').replace(/^Rate limit: /, '').replace(/, \d+ per .*$/, '').replace(/ EXECUTION_FAILED$/, '');
 
 /** The SVG of a set of cases' results. */
 export const chart = async (results: ReadonlyArray<{readonly test: Case; readonly rows: readonly Row[]}>): Promise<string> => {
 	const values: Point[] = results.flatMap(({test, rows}) => rows.flatMap(row => metrics.map(([metric, value]) => ({
-		scenario: test.name.replace(/ \(.*\)$/, ''),
+		scenario: label(test.name),
 		client: row.client,
 		metric,
 		value: Math.round(value(row) * 100) / 100,
@@ -27,15 +31,15 @@ export const chart = async (results: ReadonlyArray<{readonly test: Case; readonl
 		data: {values},
 		facet: {
 			row: {field: 'metric', type: 'nominal', title: null, sort: metrics.map(([metric]) => metric), header: {labelAngle: 0, labelAlign: 'left', labelFontSize: 12}},
-			column: {field: 'scenario', type: 'nominal', title: null, header: {labelFontSize: 11, labelLimit: 160}},
+			column: {field: 'scenario', type: 'nominal', title: null, sort: results.map(({test}) => label(test.name)), header: {labelFontSize: 12, labelLimit: 200}},
 		},
 		spec: {
-			width: 150,
+			width: 160,
 			height: 110,
 			mark: {type: 'bar', tooltip: true},
 			encoding: {
 				x: {field: 'client', type: 'nominal', axis: null, sort: null},
-				y: {field: 'value', type: 'quantitative', title: null},
+				y: {field: 'value', type: 'quantitative', title: null, axis: {format: '~r', tickCount: 4}, scale: {zero: true}},
 				color: {field: 'client', type: 'nominal', sort: null, legend: {orient: 'top', title: null}, scale: {scheme: 'tableau10'}},
 			},
 		},
