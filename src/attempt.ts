@@ -25,7 +25,6 @@ export type CallSettings = {
 	readonly sent: {count: number};
 };
 
-
 /**
 One failed attempt: the plain failure for decide(), and the response or error behind it.
 */
