@@ -119,8 +119,20 @@ const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: nu
 			reject(failure);
 		}, Math.min(limit.ms, maxTimer));
 	});
+	// The caller's abort reaches the attempt through the same controller: a listener costs far less than
+	// AbortSignal.any, which every attempt would pay for on the success path.
+	const forward = (): void => {
+		controller.abort(request.signal?.reason);
+	};
+
+	if (request.signal?.aborted === true) {
+		forward();
+	} else {
+		request.signal?.addEventListener('abort', forward, {once: true});
+	}
+
 	try {
-		const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+		const {signal} = controller;
 		// On the Request too for a custom fetch, which may read the signal from there and ignore init.
 		const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
 		const pending = call.fetch(carrier, {...init, signal});
@@ -133,6 +145,7 @@ const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: nu
 		return await Promise.race([pending, expired]);
 	} finally {
 		clearTimeout(timer);
+		request.signal?.removeEventListener('abort', forward);
 	}
 };
 
