@@ -38,9 +38,14 @@ const main = async (): Promise<void> => {
 		return;
 	}
 
-	const port = Number(values.port);
+	// Number('') is 0, so an empty value would quietly pick a free port: only digits count as a port.
+	const port = /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 		throw new Error(`Expected \`--port\` to be a port number, got '${values.port}'.`);
+	}
+
+	if (values.seed !== undefined && !/^\d+$/.test(values.seed)) {
+		throw new Error(`Expected \`--seed\` to be a whole number, got '${values.seed}'.`);
 	}
 
 	const scenario = await loadScenario(values.scenario);

@@ -136,6 +136,16 @@ describe('the knouds-sim bin', () => {
 		expect(sim.stderr()).toContain('faults.executionFailed');
 	}, 15_000);
 
+	it.each([
+		['--port', ['--port', '']],
+		['--port', ['--port', '80x']],
+		['--seed', ['--port', '0', '--seed', 'abc']],
+	])('exits with code 1 and names %s when its value is not a whole number', async (option, args) => {
+		const sim = start(...args);
+		expect(await sim.exited).toBe(1);
+		expect(sim.stderr()).toContain(`\`${option}\``);
+	}, 15_000);
+
 	it('prints its usage with --help and exits with code 0', async () => {
 		const sim = start('--help');
 		expect(await sim.exited).toBe(0);
