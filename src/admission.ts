@@ -56,7 +56,17 @@ Runs one attempt through the client's shared state: waits for admission (latches
 the pacer), sends, and reports what came back, so that the client's other calls learn from it.
 */
 export const admitted = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, run: (request: PreparedRequest, call: CallSettings) => Promise<Response>): Promise<Response> => {
-	const scope: AttemptScope = {headers: request.headers, path: pathOf(request.url), signal: request.signal, deadline: call.deadline, maxRetryAfter: options.maxRetryAfter, first: call.sent.count === 0};
+	const scope: AttemptScope = {
+		headers: request.headers,
+		// Only latches need the path, and parsing a URL on every attempt is not free.
+		get path() {
+			return pathOf(request.url);
+		},
+		signal: request.signal,
+		deadline: call.deadline,
+		maxRetryAfter: options.maxRetryAfter,
+		first: call.sent.count === 0,
+	};
 	const admission = await options.coordinator.admit(scope);
 	if (admission.kind !== 'send') {
 		throw refusal(admission);

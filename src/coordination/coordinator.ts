@@ -93,9 +93,10 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	};
 
 	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
-	const pace = async (attempt: AttemptScope, now: number): Promise<Admission | undefined> => {
+	// Says whether it had to wait (then the gate may have closed meanwhile), or why the attempt must not go.
+	const pace = async (attempt: AttemptScope, now: number): Promise<Admission | boolean> => {
 		if (config.requestsPerMinute === undefined) {
-			return undefined;
+			return false;
 		}
 
 		const interval = 60_000 / config.requestsPerMinute;
@@ -109,7 +110,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			await sleep(left, attempt.signal);
 		}
 
-		return undefined;
+		return slot > now;
 	};
 
 	return {
@@ -130,13 +131,15 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				// A pace slot taken before a wait at the gate has passed meanwhile: take a fresh one, so that calls
 				// the gate held do not all go together when it opens. Then look at the gate again.
 				if (!paced || gate.waited) {
-					const stop = await pace(attempt, Date.now());
-					if (stop !== undefined) {
-						return stop;
+					const waited = await pace(attempt, Date.now());
+					if (typeof waited === 'object') {
+						return waited;
 					}
 
 					paced = true;
-					continue;
+					if (waited) {
+						continue;
+					}
 				}
 
 				const now = Date.now();
@@ -164,7 +167,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				await store.add(budgetKey, config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 			}
 
-			const latch = latchFor(answer.status, answer.code, attempt.path, config.latch);
+			// Only a 401 or a 402 can latch; the path (parsed from the URL) is not worth reading for anything else.
+			const latch = answer.status === 401 || answer.status === 402 ? latchFor(answer.status, answer.code, attempt.path, config.latch) : undefined;
 			if (latch !== undefined) {
 				const body = JSON.stringify(answer.body ?? null);
 				await store.set(key('latch', latch.name, await keyScope(attempt.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
