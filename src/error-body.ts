@@ -1,3 +1,5 @@
+import {isRecord} from './validate.js';
+
 /**
 Context fields a Knouds error body may carry besides `error` and `code`.
 Each is present only when the body had it with the documented type.
@@ -27,9 +29,6 @@ export type ErrorBody = {
 	readonly truncated: boolean;
 	readonly context: Readonly<KnoudsErrorContext>;
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const asStatus = (value: unknown): number | undefined => {
 	const number = typeof value === 'string' && /^\d{3}$/.test(value.trim()) ? Number(value) : value;

@@ -34,3 +34,7 @@ export const suggest = (key: string, known: readonly string[]): string => {
 	const match = known.find(candidate => candidate.toLowerCase() === key.toLowerCase());
 	return match === undefined ? '' : ` (did you mean \`${match}\`? Codes are case-sensitive)`;
 };
+
+/** Whether a value is a plain object (not null, not an array): what options and JSON bodies must be. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);

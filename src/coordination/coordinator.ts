@@ -3,6 +3,7 @@ import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, type LatchedFailure} from './latch.js';
 import type {ResolvedCoordination} from './options.js';
+import {readNumber} from './store.js';
 import {createWakeup} from './wakeup.js';
 import {createWindow, type Sent} from './window.js';
 
@@ -47,7 +48,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;
 	const wakeup = createWakeup();
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
-	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
+	const numberAt = async (name: string): Promise<number> => readNumber(store, name);
 	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
 	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
 	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);

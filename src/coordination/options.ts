@@ -1,4 +1,4 @@
-import {fail} from '../validate.js';
+import {fail, isRecord} from '../validate.js';
 import {createMemoryStore, type KnoudsStore} from './store.js';
 
 /**
@@ -60,8 +60,6 @@ export type ResolvedCoordination = {
 
 /** Every coordination option, so that an unknown key is refused by name. */
 export const coordinationOptionKeys = {retryAfterGate: true, retryBudget: true, latch: true, rateLimit: true, store: true} as const satisfies {[K in keyof CoordinationOptions]-?: true};
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const positive = (name: string, value: unknown, fallback: number | undefined, allowZero = false): number | undefined => {
 	if (value === undefined) {

@@ -98,3 +98,6 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 		},
 	};
 };
+
+/** The number at `key`, or 0 when it is absent or not a number. */
+export const readNumber = async (store: KnoudsStore, key: string): Promise<number> => Number(await store.get(key) ?? 0) || 0;

@@ -1,5 +1,5 @@
 import {learn, parseLearned, type Learned} from './learning.js';
-import type {KnoudsStore} from './store.js';
+import {readNumber, type KnoudsStore} from './store.js';
 
 /** An attempt let through, with the learned window (cycle) it went in and whether it was that window's probe. */
 export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly probe: boolean};
@@ -12,7 +12,7 @@ The rate-limit window one API key's calls learn, over a store: a cycle runs from
 gate to the next; each lets through what the last one admitted, then one probe.
 */
 export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<string | number>) => string) => {
-	const numberAt = async (name: string): Promise<number> => Number(await store.get(name) ?? 0) || 0;
+	const numberAt = async (name: string): Promise<number> => readNumber(store, name);
 	const forever = {max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
 	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
 	const [cycleKey, learnedKey, gateKey] = [key('cycle'), key('learned'), key('gate')];

@@ -1,11 +1,8 @@
-import {fail} from '../validate.js';
+import {fail, isRecord} from '../validate.js';
 import {baseCapability, slugPattern} from './capabilities.js';
 
 // The scenario arrives as data (often hand-written JSON), so every field is checked as `unknown`.
 type Data = Readonly<Record<string, unknown>>;
-
-const isRecord = (value: unknown): value is Data =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const record = (value: unknown, field: string, expected: string): Data => isRecord(value) ? value : fail(field, expected, value);
 const array = (value: unknown, field: string, expected: string): readonly unknown[] => Array.isArray(value) ? value : fail(field, expected, value);

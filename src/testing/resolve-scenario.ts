@@ -1,12 +1,9 @@
 import {checkKeys} from '../options.js';
-import {fail} from '../validate.js';
+import {fail, isRecord} from '../validate.js';
 import {checkWorld} from './check-world.js';
 import {createRouter} from './router.js';
 import {scenarios} from './scenarios.js';
 import type {ScenarioInput, ScenarioName, SimulatorFaults, SimulatorScenario} from './types.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Not a type guard: the checks below must not narrow the scenario's own types.
 const isArray = (value: unknown): boolean => Array.isArray(value);

@@ -17,19 +17,11 @@ const isStore = (value: unknown): boolean =>
 	&& ['get', 'set', 'add', 'take', 'reserve'].every(method => typeof (value as Record<string, unknown>)[method] === 'function');
 
 describe('resolveCoordination defaults', () => {
-	it('fills in every default for an empty object', () => {
-		const {store, ...rest} = resolve({});
-		expect(rest).toEqual({
-			gate: true,
-			budget: {burst: 10, earn: 0.1},
-			latch: {deadKey: true, credits: undefined, grant: undefined},
-			requestsPerMinute: undefined,
-		});
-		expect(isStore(store)).toBe(true);
-	});
-
-	it('treats options set to undefined as not set', () => {
-		const {store, ...rest} = resolve({retryAfterGate: undefined, retryBudget: undefined, latch: undefined, rateLimit: undefined, store: undefined});
+	it.each([
+		['an empty object', {}],
+		['options set to undefined, which count as not set', {retryAfterGate: undefined, retryBudget: undefined, latch: undefined, rateLimit: undefined, store: undefined}],
+	] as const)('fills in every default for %s', (_name, options) => {
+		const {store, ...rest} = resolve(options);
 		expect(rest).toEqual({
 			gate: true,
 			budget: {burst: 10, earn: 0.1},
