@@ -103,22 +103,11 @@ export const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
 const isResponse = (value: unknown): value is Response =>
 	value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
 
-// Sends one attempt within the limit, even through a fetch that ignores its signal.
-const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'} | undefined): Promise<unknown> => {
-	const [input, init] = request.next();
-	if (limit === undefined) {
-		return call.fetch(input, init);
-	}
-
+// Sends one attempt within the limit, even through a fetch that ignores its signal. The timer rejects the
+// attempt itself rather than racing a second promise: no more is kept alive while the request is in flight.
+const sendWithin = (input: string | URL | Request, init: RequestInit | undefined, request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'}): Promise<unknown> => {
 	const controller = new AbortController();
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const expired = new Promise<never>((_resolve, reject) => {
-		timer = setTimeout(() => {
-			const failure = timeoutFailure(limit.kind);
-			controller.abort(failure.cause);
-			reject(failure);
-		}, Math.min(limit.ms, maxTimer));
-	});
+	const {signal} = controller;
 	// The caller's abort reaches the attempt through the same controller: a listener costs far less than
 	// AbortSignal.any, which every attempt would pay for on the success path.
 	const forward = (): void => {
@@ -131,22 +120,48 @@ const send = async (request: PreparedRequest, call: CallSettings, limit: {ms: nu
 		request.signal?.addEventListener('abort', forward, {once: true});
 	}
 
-	try {
-		const {signal} = controller;
-		// On the Request too for a custom fetch, which may read the signal from there and ignore init.
-		const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
-		const pending = call.fetch(carrier, {...init, signal});
-		// A response that arrives after the timeout is never read: free its connection.
-		pending.then(response => {
-			if (controller.signal.aborted && isResponse(response)) {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => {
+			const failure = timeoutFailure(limit.kind);
+			controller.abort(failure.cause);
+			reject(failure);
+		}, Math.min(limit.ms, maxTimer));
+		const settle = (): void => {
+			clearTimeout(timer);
+			request.signal?.removeEventListener('abort', forward);
+		};
+
+		let pending: unknown;
+		try {
+			// On the Request too for a custom fetch, which may read the signal from there and ignore init.
+			const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
+			pending = call.fetch(carrier, {...init, signal});
+		} catch (error) {
+			settle();
+			reject(toError(error));
+			return;
+		}
+
+		Promise.resolve(pending).then(response => {
+			settle();
+			// A response that arrives after the timeout or an abort is never read: free its connection.
+			if (signal.aborted && isResponse(response)) {
 				response.body?.cancel().catch(() => undefined);
 			}
-		}, () => undefined);
-		return await Promise.race([pending, expired]);
-	} finally {
-		clearTimeout(timer);
-		request.signal?.removeEventListener('abort', forward);
-	}
+
+			resolve(response);
+		}, (error: unknown) => {
+			settle();
+			reject(toError(error));
+		});
+	});
+};
+
+// Sends one attempt: straight to fetch without a limit, so that nothing of this layer waits with it. May
+// throw at once (a custom fetch that throws), which the caller's try takes as it takes a rejection.
+const send = (request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'} | undefined): unknown => {
+	const [input, init] = request.next();
+	return limit === undefined ? call.fetch(input, init) : sendWithin(input, init, request, call, limit);
 };
 
 /**

@@ -7,7 +7,7 @@ import type {KnoudsErrorInit} from './errors/knouds-error.js';
 import {policyKeyOf, type Failure} from './failure.js';
 import type {ResolvedOptions} from './options.js';
 import {redactRequest} from './redact.js';
-import {prepareRequest} from './replay.js';
+import {prepareRequest, type PreparedRequest} from './replay.js';
 import {sleep} from './sleep.js';
 
 export type {CallSettings} from './attempt.js';
@@ -33,9 +33,30 @@ export const outcomeOf = (value: unknown): Outcome | undefined =>
 /**
 Runs one fetch call with retries: attempts, classifies each failure, asks `decide()`, waits, and
 resolves with the final response (body unread) or rejects with the final network or timeout error.
+
+The first attempt runs on its own, so that a call that succeeds at once costs no more than it must:
+p-retry is entered at the first failure, which its first run hands back to it, so every failure is
+decided by p-retry alike.
 */
 export const execute = async (options: ResolvedOptions, input: string | URL | Request, init: RequestInit | undefined, call: CallSettings): Promise<Response> => {
 	const request = prepareRequest(input, init);
+	// As p-retry does around each attempt: nothing is sent for a call aborted already, and an abort that
+	// lands while the answer arrives wins over it.
+	request.signal?.throwIfAborted();
+	let first: unknown;
+	try {
+		const response = await admitted(options, request, call, runAttempt);
+		request.signal?.throwIfAborted();
+		return response;
+	} catch (error) {
+		first = error;
+	}
+
+	return retry(options, request, call, first);
+};
+
+// From the first failure on: p-retry's loop, whose first run rethrows that failure.
+const retry = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, firstFailure: unknown): Promise<Response> => {
 	const retriesByKey = new Map<PolicyKey | undefined, number>();
 	const statusOf = (failure: Failure): number | undefined => failure.kind === 'http' ? failure.status : undefined;
 	// Redacted once per call, and only when a failure needs it.
@@ -87,7 +108,15 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 	};
 
 	try {
-		return await pRetry(async () => admitted(options, request, call, runAttempt), {
+		let replayed = false;
+		return await pRetry(async () => {
+			if (!replayed) {
+				replayed = true;
+				throw firstFailure;
+			}
+
+			return admitted(options, request, call, runAttempt);
+		}, {
 			retries: Number.POSITIVE_INFINITY,
 			// Delays are decided per failure and slept in shouldRetry; p-retry's own curve stays at zero.
 			minTimeout: 0,

@@ -62,10 +62,10 @@ export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch
 		fail('fetch', 'a function with fetch\'s signature', options.fetch);
 	}
 
-	const underlying: FetchLike = options.fetch ?? (async (input, init) => globalThis.fetch(input, init));
+	const underlying: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 	const attemptTimeout = resolveTimeout('timeout', options.timeout);
 	const totalTimeout = resolveTimeout('totalTimeout', options.totalTimeout);
-	return async (input, init) => execute(resolved, input, init, {
+	return (input, init) => execute(resolved, input, init, {
 		fetch: underlying,
 		platformFetch: options.fetch === undefined,
 		attemptTimeout,

@@ -50,13 +50,13 @@ const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): 
 
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	const call: CallSettings = {
-		fetch: (kyOptions.fetch as FetchLike | undefined) ?? (async (input, init) => globalThis.fetch(input, init)),
+		fetch: (kyOptions.fetch as FetchLike | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
 		platformFetch: kyOptions.fetch === undefined,
 		attemptTimeout: kyOptions.timeout === false ? undefined : resolveTimeout('timeout', kyOptions.timeout ?? kyDefaultTimeout),
 		deadline: typeof kyOptions.totalTimeout === 'number' ? Date.now() + (resolveTimeout('totalTimeout', kyOptions.totalTimeout) ?? 0) : undefined,
 		sent: {count: 0},
 	};
-	kyOptions.fetch = async (input, init) => execute(options, input, init, call);
+	kyOptions.fetch = (input, init) => execute(options, input, init, call);
 	// The engine bounds each attempt, so that waits between attempts do not count against `timeout`.
 	// ky keeps `totalTimeout` as the outer bound (hooks, body reads); the engine stops before it when a wait would cross it.
 	kyOptions.timeout = false;
