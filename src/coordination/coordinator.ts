@@ -3,7 +3,6 @@ import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, type LatchedFailure} from './latch.js';
 import type {ResolvedCoordination} from './options.js';
-import {readNumber} from './store.js';
 import {createWakeup} from './wakeup.js';
 import {createWindow, type Sent} from './window.js';
 
@@ -48,20 +47,15 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;
 	const wakeup = createWakeup();
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
-	const numberAt = async (name: string): Promise<number> => readNumber(store, name);
 	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
 	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
-	const {takeSlot, count, closeGate, giveBackProbe} = createWindow(store, key);
+	const window = createWindow(store, key);
 	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
-	const [gateKey, paceKey, budgetKey, anyLatchKey] = [key('gate'), key('pace'), key('budget'), key('latch')];
+	const [paceKey, budgetKey, anyLatchKey] = [key('pace'), key('budget'), key('latch')];
 	const wakeScope = 'client';
+	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
 
 	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
-		// One read answers the common case: no latch was ever set in this store.
-		if (await store.get(anyLatchKey) === undefined) {
-			return undefined;
-		}
-
 		const scope = await keyScope(attempt.headers);
 		for (const name of latchesOn(attempt.path)) {
 			const failure = parseLatched(await store.get(key('latch', name, scope)));
@@ -73,34 +67,18 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		return undefined;
 	};
 
-	// Waits for the gate to open, and says whether it had to; or says why not, when the wait may not be slept through.
-	const passGate = async (attempt: AttemptScope): Promise<{readonly stop: Admission} | {readonly waited: boolean}> => {
-		let waited = false;
-		for (let until = await numberAt(gateKey); until > Date.now(); until = await numberAt(gateKey)) {
-			const wait = until - Date.now();
-			if (wait > attempt.maxRetryAfter) {
-				return {stop: {kind: 'gated', retryAfterMs: wait}};
-			}
-
-			if (attempt.deadline !== undefined && until >= attempt.deadline) {
-				return {stop: {kind: 'deadline'}};
-			}
-
-			await sleep(wait, attempt.signal);
-			waited = true;
+	// Why an attempt must not wait `wait` ms at a closed gate: longer than the caller allows, or past the deadline.
+	const stopAtGate = (attempt: AttemptScope, wait: number, until: number): Admission | undefined => {
+		if (wait > attempt.maxRetryAfter) {
+			return {kind: 'gated', retryAfterMs: wait};
 		}
 
-		return {waited};
+		return attempt.deadline !== undefined && until >= attempt.deadline ? {kind: 'deadline'} : undefined;
 	};
 
 	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
 	// Says whether it had to wait (then the gate may have closed meanwhile), or why the attempt must not go.
-	const pace = async (attempt: AttemptScope, now: number): Promise<Admission | boolean> => {
-		if (config.requestsPerMinute === undefined) {
-			return false;
-		}
-
-		const interval = 60_000 / config.requestsPerMinute;
+	const pace = async (attempt: AttemptScope, interval: number, now: number): Promise<Admission | boolean> => {
 		const slot = await store.reserve(paceKey, interval, now, Math.max(60_000, interval * 2));
 		if (attempt.deadline !== undefined && slot >= attempt.deadline) {
 			return {kind: 'deadline'};
@@ -115,36 +93,50 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	};
 
 	return {
-		/** Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and the pacer have room. */
+		/**
+		Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and
+		the pacer have room. In the common case that is two reads: whether any latch was ever set (one read
+		answers that none was), and the record of the limit.
+		*/
 		async admit(attempt: AttemptScope): Promise<Admission> {
-			const failure = attempt.first ? await latched(attempt) : undefined;
-			if (failure !== undefined) {
-				return {kind: 'latched', failure};
+			if (attempt.first && await store.get(anyLatchKey) !== undefined) {
+				const failure = await latched(attempt);
+				if (failure !== undefined) {
+					return {kind: 'latched', failure};
+				}
 			}
 
-			let paced = false;
+			let paced = config.requestsPerMinute === undefined;
 			for (;;) {
-				const gate = config.gate ? await passGate(attempt) : {waited: false};
-				if ('stop' in gate) {
-					return gate.stop;
+				const now = Date.now();
+				const limit = config.gate ? await window.read(now) : undefined;
+				if (limit !== undefined && limit.until > now) {
+					const stop = stopAtGate(attempt, limit.until - now, limit.until);
+					if (stop !== undefined) {
+						return stop;
+					}
+
+					await sleep(limit.until - now, attempt.signal);
+					// A pace slot taken before this wait has passed meanwhile: take a fresh one, so that calls the
+					// gate held do not all go together when it opens.
+					paced = config.requestsPerMinute === undefined;
+					continue;
 				}
 
-				// A pace slot taken before a wait at the gate has passed meanwhile: take a fresh one, so that calls
-				// the gate held do not all go together when it opens. Then look at the gate again.
-				if (!paced || gate.waited) {
-					const waited = await pace(attempt, Date.now());
+				if (!paced) {
+					const waited = await pace(attempt, 60_000 / (config.requestsPerMinute ?? 1), now);
 					if (typeof waited === 'object') {
 						return waited;
 					}
 
 					paced = true;
 					if (waited) {
+						// The gate may have closed while the pacer held this attempt: look again.
 						continue;
 					}
 				}
 
-				const now = Date.now();
-				const slot = config.gate ? await takeSlot(now) : {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const;
+				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const : await window.takeSlot(now, limit);
 				if (slot !== undefined) {
 					return slot;
 				}
@@ -164,8 +156,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		through, earns budget on a success and sets a latch on an answer that warrants one.
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
-			if (answer.status < 400 && config.budget !== undefined) {
-				await store.add(budgetKey, config.budget.earn, {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
+			if (answer.status < 400 && earning !== undefined) {
+				await store.add(budgetKey, earning.earn, earning.bounds);
 			}
 
 			// Only a 401 or a 402 can latch; the path (parsed from the URL) is not worth reading for anything else.
@@ -182,13 +174,13 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			}
 
 			if (answer.status !== 429) {
-				await count(admission);
+				await window.count(admission);
 			} else if (answer.retryAfterMs === undefined) {
 				// A 429 that does not say how long to wait (a gateway's) closes nothing; its probe goes back, so
 				// one request at a time keeps asking.
-				await giveBackProbe(admission);
+				await window.giveBackProbe(admission);
 			} else {
-				await closeGate(admission, answer.retryAfterMs);
+				await window.closeGate(admission, answer.retryAfterMs);
 			}
 
 			wakeup.wake(wakeScope);
@@ -196,7 +188,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
 		async release(admission: Sent): Promise<void> {
-			await giveBackProbe(admission);
+			await window.giveBackProbe(admission);
 			wakeup.wake(wakeScope);
 		},
 

@@ -72,18 +72,19 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 		return Number.isFinite(value) ? value : initial;
 	};
 
+	// Settled promises, without an async function around each: every attempt makes several of these calls.
 	return {
-		get: async key => Promise.resolve(read(key)),
-		async set(key, value, ttlMs) {
+		get: key => Promise.resolve(read(key)),
+		set(key, value, ttlMs) {
 			write(key, value, ttlMs);
 			return Promise.resolve();
 		},
-		async add(key, delta, {initial, max, ttlMs}) {
+		add(key, delta, {initial, max, ttlMs}) {
 			const value = Math.min(max, number(key, initial) + delta);
 			write(key, String(value), ttlMs);
 			return Promise.resolve(value);
 		},
-		async take(key, amount, {initial, ttlMs}) {
+		take(key, amount, {initial, ttlMs}) {
 			const value = number(key, initial);
 			if (value >= amount) {
 				write(key, String(value - amount), ttlMs);
@@ -91,13 +92,10 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 
 			return Promise.resolve(value >= amount);
 		},
-		async reserve(key, intervalMs, time, ttlMs) {
+		reserve(key, intervalMs, time, ttlMs) {
 			const slot = Math.max(time, number(key, time));
 			write(key, String(slot + intervalMs), ttlMs);
 			return Promise.resolve(slot);
 		},
 	};
 };
-
-/** The number at `key`, or 0 when it is absent or not a number. */
-export const readNumber = async (store: KnoudsStore, key: string): Promise<number> => Number(await store.get(key) ?? 0) || 0;

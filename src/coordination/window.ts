@@ -1,21 +1,23 @@
-import {learn, parseLearned, type Learned} from './learning.js';
-import {readNumber, type KnoudsStore} from './store.js';
+import {learn, parseLimit, type Learned, type Limit} from './learning.js';
+import type {KnoudsStore} from './store.js';
 
-/** An attempt let through, with the learned window (cycle) it went in and whether it was that window's probe. */
+/** An attempt let through, with the cycle it went in (none without a gate) and whether it was that window's probe. */
 export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly probe: boolean};
 
-/** How long what was learned, a cycle's start and its counters are remembered without news. */
+/** How long the record and a cycle's counters are remembered without news. */
 export const memoryMs = 3_600_000;
 
+const counter = {initial: 0, max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
+
 /**
-The rate-limit window one API key's calls learn, over a store: a cycle runs from one reopening of the
-gate to the next; each lets through what the last one admitted, then one probe.
+The rate-limit window a client's calls learn, over a store. One record holds the gate, the current
+cycle and the window learned, so that an attempt needs one read to know it may go. A cycle runs from
+one reopening of the gate to the next; each lets through what the last one admitted, then one probe.
+The first cycle starts with the first request, and a new one an hour after the last news.
 */
 export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<string | number>) => string) => {
-	const numberAt = async (name: string): Promise<number> => readNumber(store, name);
-	const forever = {max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
-	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
-	const [cycleKey, learnedKey, gateKey] = [key('cycle'), key('learned'), key('gate')];
+	// Keys are built once: every attempt uses them, and a new string would be hashed again for each lookup.
+	const limitKey = key('limit');
 	let last: {readonly cycle: number; readonly slots: string; readonly probe: string; readonly admitted: string} | undefined;
 	const keysOf = (cycle: number): NonNullable<typeof last> => {
 		if (last?.cycle !== cycle) {
@@ -25,24 +27,28 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		return last;
 	};
 
-	// The cycle a moment belongs to: from the gate's last opening (or the first request), or, once a learned
-	// window has passed without a 429, the window that follows, so a quiet spell leaves no used-up window behind.
-	const currentCycle = async (now: number, learned: Learned | undefined): Promise<number> => {
-		const started = await store.add(cycleKey, 0, {initial: now, ...forever});
-		return learned === undefined || now < started + learned.windowMs
-			? started
-			: started + (Math.floor((now - started) / learned.windowMs) * learned.windowMs);
-	};
-
-	// Each cycle lets through what the last one admitted, then one probe: its 429 says when the next window
-	// opens, or its success says the window admits more.
-	const takeSlot = async (now: number): Promise<Sent | undefined> => {
-		const learned = parseLearned(await store.get(learnedKey));
-		if (learned === undefined) {
-			return {kind: 'send', sentAt: now, cycle: undefined, probe: false};
+	const write = async (limit: Limit): Promise<void> => store.set(limitKey, JSON.stringify(limit), memoryMs);
+	// With no record (the first request, or an hour without news), a cycle starts now.
+	const read = async (now: number): Promise<Limit> => {
+		const limit = parseLimit(await store.get(limitKey));
+		if (limit !== undefined) {
+			return limit;
 		}
 
-		const cycle = await currentCycle(now, learned);
+		const fresh = {until: 0, cycle: now, learned: undefined};
+		await write(fresh);
+		return fresh;
+	};
+
+	// The cycle a moment belongs to: from the gate's last opening, or, once a learned window has passed
+	// without a 429, the window that follows, so that a quiet spell leaves no used-up window behind.
+	const cycleAt = (now: number, {cycle, learned}: Limit): number => learned === undefined || now < cycle + learned.windowMs
+		? cycle
+		: cycle + (Math.floor((now - cycle) / learned.windowMs) * learned.windowMs);
+
+	// A learned window lets through what it admitted, then one probe: its 429 says when the next window
+	// opens, or its success says the window admits more.
+	const takeLearned = async (now: number, cycle: number, learned: Learned): Promise<Sent | undefined> => {
 		if (await store.take(keysOf(cycle).slots, 1, {initial: learned.admitted, ttlMs: memoryMs})) {
 			return {kind: 'send', sentAt: now, cycle, probe: false};
 		}
@@ -52,57 +58,61 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 			: undefined;
 	};
 
-	async function giveBackProbe(admission: Sent): Promise<void> {
-		if (admission.probe && admission.cycle !== undefined) {
-			await store.add(keysOf(admission.cycle).probe, 1, {initial: 0, max: 1, ttlMs: memoryMs});
-		}
-	}
-
-	// The cycle an attempt was sent in: the one its admission took a slot from, else the one of its send time.
-	async function cycleOf(admission: Sent): Promise<number> {
-		return admission.cycle ?? currentCycle(admission.sentAt, undefined);
-	}
-
-	// An admitted request counts for its cycle; a probe that got through widens the window by one, and leaves a new probe.
-	async function count(admission: Sent): Promise<void> {
-		const cycle = await cycleOf(admission);
-		await store.add(keysOf(cycle).admitted, 1, {initial: 0, ...forever});
-		if (admission.probe) {
-			const learned = parseLearned(await store.get(learnedKey));
-			if (learned !== undefined) {
-				await store.set(learnedKey, JSON.stringify({...learned, admitted: learned.admitted + 1}), memoryMs);
-			}
-
-			await store.add(keysOf(cycle).slots, 1, {initial: 0, ...forever});
-			await store.add(keysOf(cycle).probe, 1, {initial: 0, max: 1, ttlMs: memoryMs});
-		}
-	}
-
-	// Only a 429 to a request sent while the gate was open is news (the others were already in flight): it
-	// ends the cycle, whose admitted count over its length is what a window admits.
-	async function closeGate(admission: Sent, waitMs: number): Promise<void> {
-		const until = Date.now() + waitMs;
-		if (await numberAt(gateKey) <= admission.sentAt) {
-			const cycle = await cycleOf(admission);
-			const learned = learn(cycle, await numberAt(keysOf(cycle).admitted), until);
-			if (learned !== undefined) {
-				await store.set(learnedKey, JSON.stringify(learned), memoryMs);
-			}
-
-			await store.set(cycleKey, String(until), memoryMs);
-		}
-
-		await store.set(gateKey, String(until), Math.max(1, waitMs));
-	}
-
 	return {
-		/** Takes a slot in the current window for an attempt sent now, or the window's probe; `undefined` when both are gone. */
-		takeSlot,
+		/** What the client knows of its limit at `now`, in one read. */
+		read,
+
+		/**
+		Takes a slot for an attempt sent now through an open gate, or the window's probe; `undefined` when
+		both are gone. Without a learned window there is nothing to take, and no store is asked.
+		*/
+		takeSlot(now: number, limit: Limit): Sent | Promise<Sent | undefined> {
+			const cycle = cycleAt(now, limit);
+			return limit.learned === undefined ? {kind: 'send', sentAt: now, cycle, probe: false} : takeLearned(now, cycle, limit.learned);
+		},
+
 		/** Counts an attempt that was admitted (any answer but a 429); a probe that got through widens the window. */
-		count,
-		/** Ends the cycle on news of a 429 and closes the gate for `waitMs`. */
-		closeGate,
+		async count(admission: Sent): Promise<void> {
+			if (admission.cycle === undefined) {
+				return;
+			}
+
+			const keys = keysOf(admission.cycle);
+			await store.add(keys.admitted, 1, counter);
+			if (admission.probe) {
+				const limit = parseLimit(await store.get(limitKey));
+				if (limit?.learned !== undefined) {
+					await write({...limit, learned: {...limit.learned, admitted: limit.learned.admitted + 1}});
+				}
+
+				await store.add(keys.slots, 1, counter);
+				await store.add(keys.probe, 1, {...counter, max: 1});
+			}
+		},
+
+		/**
+		Closes the gate for `waitMs` on a 429 (the latest wins). Only a 429 to a request sent while the gate
+		was open is news (the others were already in flight): it ends the cycle, whose admitted count over its
+		length is what a window admits, and the next cycle starts when the gate reopens.
+		*/
+		async closeGate(admission: Sent, waitMs: number): Promise<void> {
+			const now = Date.now();
+			const until = now + waitMs;
+			const limit = await read(now);
+			if (limit.until > admission.sentAt || admission.cycle === undefined) {
+				await write({...limit, until});
+				return;
+			}
+
+			const admitted = Number(await store.get(keysOf(admission.cycle).admitted) ?? 0);
+			await write({until, cycle: until, learned: learn(admission.cycle, Number.isFinite(admitted) ? admitted : 0, until) ?? limit.learned});
+		},
+
 		/** Hands back the probe of an attempt whose answer taught nothing. */
-		giveBackProbe,
+		async giveBackProbe(admission: Sent): Promise<void> {
+			if (admission.probe && admission.cycle !== undefined) {
+				await store.add(keysOf(admission.cycle).probe, 1, {...counter, max: 1});
+			}
+		},
 	};
 };
