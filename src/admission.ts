@@ -43,26 +43,13 @@ const refusal = (admission: Exclude<Admission, {kind: 'send'}>): AttemptFailure 
 	}
 };
 
-const pathOf = (url: string): string => {
-	try {
-		return new URL(url).pathname;
-	} catch {
-		return url;
-	}
-};
-
 /**
 Runs one attempt through the client's shared state: waits for admission (latches, the Retry-After gate,
 the pacer), sends, and reports what came back, so that the client's other calls learn from it.
 */
 export const admitted = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, run: (request: PreparedRequest, call: CallSettings) => Promise<Response>): Promise<Response> => {
 	const scope: AttemptScope = {
-		headers: request.headers,
-		// Only latches need the path, and parsing a URL on every attempt is not free.
-		get path() {
-			return pathOf(request.url);
-		},
-		signal: request.signal,
+		request,
 		deadline: call.deadline,
 		maxRetryAfter: options.maxRetryAfter,
 		first: call.sent.count === 0,

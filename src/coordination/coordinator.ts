@@ -1,17 +1,15 @@
 import type {HeadersLike} from '../redact.js';
 import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
-import {latchFor, latchesOn, parseLatched, type LatchedFailure} from './latch.js';
+import {latchFor, latchesOn, parseLatched, pathOf, type LatchedFailure} from './latch.js';
 import type {ResolvedCoordination} from './options.js';
 import {createWakeup} from './wakeup.js';
 import {createWindow, type Sent} from './window.js';
 
 /** What one attempt is, as far as shared state goes. */
 export type AttemptScope = {
-	readonly headers: HeadersLike;
-	/** The request path: it names the model, which scopes grant_exhausted latches. */
-	readonly path: string;
-	readonly signal: AbortSignal | undefined;
+	/** Its request, read only when a latch is in play: the headers carry the key, and the URL's path names the model. */
+	readonly request: {readonly headers: HeadersLike; readonly url: string; readonly signal: AbortSignal | undefined};
 	readonly deadline: number | undefined;
 	readonly maxRetryAfter: number;
 	/** Whether this is the call's first attempt: latches hold later calls, not the retries of the call that set them. */
@@ -56,8 +54,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
 
 	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
-		const scope = await keyScope(attempt.headers);
-		for (const name of latchesOn(attempt.path)) {
+		const scope = await keyScope(attempt.request.headers);
+		for (const name of latchesOn(pathOf(attempt.request.url))) {
 			const failure = parseLatched(await store.get(key('latch', name, scope)));
 			if (failure !== undefined) {
 				return failure;
@@ -86,7 +84,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 		// Sleeps are capped at a timer's limit, so a slot further away than that is waited for in turns.
 		for (let left = slot - now; left > 0; left = slot - Date.now()) {
-			await sleep(left, attempt.signal);
+			await sleep(left, attempt.request.signal);
 		}
 
 		return slot > now;
@@ -116,7 +114,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 						return stop;
 					}
 
-					await sleep(limit.until - now, attempt.signal);
+					await sleep(limit.until - now, attempt.request.signal);
 					// A pace slot taken before this wait has passed meanwhile: take a fresh one, so that calls the
 					// gate held do not all go together when it opens.
 					paced = config.requestsPerMinute === undefined;
@@ -146,7 +144,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					return {kind: 'deadline'};
 				}
 
-				await wakeup.wait(wakeScope, pollMs, attempt.signal);
+				await wakeup.wait(wakeScope, pollMs, attempt.request.signal);
 			}
 		},
 
@@ -161,10 +159,10 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			}
 
 			// Only a 401 or a 402 can latch; the path (parsed from the URL) is not worth reading for anything else.
-			const latch = answer.status === 401 || answer.status === 402 ? latchFor(answer.status, answer.code, attempt.path, config.latch) : undefined;
+			const latch = answer.status === 401 || answer.status === 402 ? latchFor(answer.status, answer.code, pathOf(attempt.request.url), config.latch) : undefined;
 			if (latch !== undefined) {
 				const body = JSON.stringify(answer.body ?? null);
-				await store.set(key('latch', latch.name, await keyScope(attempt.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
+				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
 				// For good, whatever the latch's own time: it only says that latches must be looked for.
 				await store.set(anyLatchKey, '1', Number.POSITIVE_INFINITY);
 			}

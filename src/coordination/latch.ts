@@ -28,6 +28,15 @@ export const latchFor = (status: number, code: string | undefined, path: string,
 	return undefined;
 };
 
+/** The path a grant latch is scoped by: the URL's pathname (it names the model), or the URL as it is if it does not parse. */
+export const pathOf = (url: string): string => {
+	try {
+		return new URL(url).pathname;
+	} catch {
+		return url;
+	}
+};
+
 /** The latch names that can hold a call to `path`, in the order they are checked. */
 export const latchesOn = (path: string): readonly string[] => ['key', 'credits', `grant:${path}`];
 
