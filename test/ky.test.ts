@@ -1,4 +1,4 @@
-import ky, {HTTPError, isHTTPError, type KyInstance} from 'ky';
+import ky, {HTTPError, isHTTPError, type KyInstance, type Options} from 'ky';
 import {describe, expect, it, vi} from 'vitest';
 import {isKnoudsError, knoudsRetry} from '../src/index.js';
 import {useFakeClock} from './support/clock.js';
@@ -63,6 +63,38 @@ describe('knoudsRetry()', () => {
 		}]}})).get('x').catch(() => undefined);
 		expect(seenByHook).toHaveLength(1);
 		expect(isKnoudsError(seenByHook[0], 'CAPABILITY_DENIED')).toBe(true);
+	});
+
+	it('puts the typed error first for beforeError hooks given per call or through extend(), and when a call clears them', async () => {
+		const seenByHook: unknown[] = [];
+		const hook = ({error}: {error: Error}): Error => {
+			seenByHook.push(error);
+			return error;
+		};
+
+		api().get('/x').times(3).reply(403, knoudsBody('CAPABILITY_DENIED', 'no', {required: 'model:run'}));
+		const wrapped = knoudsRetry(client());
+		await wrapped.get('x', {hooks: {beforeError: [hook]}}).catch(() => undefined);
+		await wrapped.extend({hooks: {beforeError: [hook]}}).get('x').catch(() => undefined);
+		// ky clears a hook list given as undefined; its types allow that only without exactOptionalPropertyTypes.
+		const clearing = {beforeError: undefined} as unknown as NonNullable<Options['hooks']>;
+		const cleared: unknown = await wrapped.get('x', {hooks: clearing}).catch((error: unknown) => error);
+		expect(seenByHook).toHaveLength(2);
+		expect(seenByHook.every(error => isKnoudsError(error, 'CAPABILITY_DENIED'))).toBe(true);
+		expect(isKnoudsError(cleared, 'CAPABILITY_DENIED')).toBe(true);
+	});
+
+	it('counts each call\'s own attempts even when an init hook gives every call one shared context', async () => {
+		const shared = {};
+		api().get('/retried').reply(500, knoudsBody('EXECUTION_FAILED')).get('/retried').reply(500, knoudsBody('EXECUTION_FAILED'))
+			.get('/retried').reply(403, knoudsBody('MODEL_TIER_REQUIRED'));
+		api().get('/once').reply(403, knoudsBody('MODEL_TIER_REQUIRED'));
+		const wrapped = knoudsRetry(client({hooks: {init: [options => {
+			options.context = shared;
+		}]}}), noWait);
+		const [retried, once] = await Promise.all([wrapped.get('retried').catch((error: unknown) => error), wrapped.get('once').catch((error: unknown) => error)]);
+		expect(retried).toMatchObject({code: 'MODEL_TIER_REQUIRED', attempts: 3});
+		expect(once).toMatchObject({code: 'MODEL_TIER_REQUIRED', attempts: 1});
 	});
 
 	it('resolves with the final failed response when the client sets throwHttpErrors: false', async () => {
