@@ -48,9 +48,12 @@ const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): 
 	return {...base, shouldRetry: () => false};
 };
 
+// The platform's fetch, looked up on every call so that a test's mock of it applies; one function for all calls.
+const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
+
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	const call: CallSettings = {
-		fetch: (kyOptions.fetch as FetchLike | undefined) ?? ((input, init) => globalThis.fetch(input, init)),
+		fetch: (kyOptions.fetch as FetchLike | undefined) ?? globalFetch,
 		platformFetch: kyOptions.fetch === undefined,
 		attemptTimeout: kyOptions.timeout === false ? undefined : resolveTimeout('timeout', kyOptions.timeout ?? kyDefaultTimeout),
 		deadline: typeof kyOptions.totalTimeout === 'number' ? Date.now() + (resolveTimeout('totalTimeout', kyOptions.totalTimeout) ?? 0) : undefined,

@@ -16,7 +16,7 @@ export const rounds = 5;
 export const taskMs = 300;
 // Blocks of cycles in which each sender sends for sliceMs in turn: a burst of load from elsewhere falls
 // on every sender alike, which a one-sender-after-another design cannot promise on a shared machine.
-export const blocks = 10;
+export const blocks = 40;
 export const cyclesPerBlock = 20;
 export const sliceMs = 20;
 
