@@ -106,8 +106,9 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 			let paced = config.requestsPerMinute === undefined;
 			for (;;) {
+				const limit = config.gate ? await window.read(Date.now()) : undefined;
+				// Read after the store answered: with a store across the network, the answer takes a while.
 				const now = Date.now();
-				const limit = config.gate ? await window.read(now) : undefined;
 				if (limit !== undefined && limit.until > now) {
 					const stop = stopAtGate(attempt, limit.until - now, limit.until);
 					if (stop !== undefined) {
@@ -134,7 +135,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					}
 				}
 
-				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined, probe: false} as const : await window.takeSlot(now, limit);
+				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined, window: undefined, probe: false} as const : await window.takeSlot(now, limit);
 				if (slot !== undefined) {
 					return slot;
 				}

@@ -1,8 +1,11 @@
 import {learn, parseLimit, type Learned, type Limit} from './learning.js';
 import type {KnoudsStore} from './store.js';
 
-/** An attempt let through, with the cycle it went in (none without a gate) and whether it was that window's probe. */
-export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly probe: boolean};
+/**
+An attempt let through, with the cycle it went in (none without a gate), the learned window it was let
+through by (its \`at\`; none before one is learned) and whether it was that window's probe.
+*/
+export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean};
 
 /** How long the record and a cycle's counters are remembered without news. */
 export const memoryMs = 3_600_000;
@@ -27,7 +30,8 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		return last;
 	};
 
-	const write = async (limit: Limit): Promise<void> => store.set(limitKey, JSON.stringify(limit), memoryMs);
+	// Kept for an hour without news, and always until its gate opens, however long a Retry-After asks for.
+	const write = async (limit: Limit): Promise<void> => store.set(limitKey, JSON.stringify(limit), Math.max(memoryMs, limit.until - Date.now()));
 	// With no record (the first request, or an hour without news), a cycle starts now.
 	const read = async (now: number): Promise<Limit> => {
 		const limit = parseLimit(await store.get(limitKey));
@@ -46,15 +50,18 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		? cycle
 		: cycle + (Math.floor((now - cycle) / learned.windowMs) * learned.windowMs);
 
-	// A learned window lets through what it admitted, then one probe: its 429 says when the next window
-	// opens, or its success says the window admits more.
+	// A learned window lets through what it admitted, plus one for each probe that got through since (kept
+	// apart, in a counter of its own, so that widening never rewrites the record), then one probe: its 429
+	// says when the next window opens, or its success says the window admits more.
 	const takeLearned = async (now: number, cycle: number, learned: Learned): Promise<Sent | undefined> => {
-		if (await store.take(keysOf(cycle).slots, 1, {initial: learned.admitted, ttlMs: memoryMs})) {
-			return {kind: 'send', sentAt: now, cycle, probe: false};
+		const widened = Number(await store.get(key('widened', learned.at)) ?? 0);
+		const initial = learned.admitted + (Number.isFinite(widened) ? widened : 0);
+		if (await store.take(keysOf(cycle).slots, 1, {initial, ttlMs: memoryMs})) {
+			return {kind: 'send', sentAt: now, cycle, window: learned.at, probe: false};
 		}
 
 		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs: memoryMs})
-			? {kind: 'send', sentAt: now, cycle, probe: true}
+			? {kind: 'send', sentAt: now, cycle, window: learned.at, probe: true}
 			: undefined;
 	};
 
@@ -68,7 +75,7 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		*/
 		takeSlot(now: number, limit: Limit): Sent | Promise<Sent | undefined> {
 			const cycle = cycleAt(now, limit);
-			return limit.learned === undefined ? {kind: 'send', sentAt: now, cycle, probe: false} : takeLearned(now, cycle, limit.learned);
+			return limit.learned === undefined ? {kind: 'send', sentAt: now, cycle, window: undefined, probe: false} : takeLearned(now, cycle, limit.learned);
 		},
 
 		/** Counts an attempt that was admitted (any answer but a 429); a probe that got through widens the window. */
@@ -79,12 +86,8 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 
 			const keys = keysOf(admission.cycle);
 			await store.add(keys.admitted, 1, counter);
-			if (admission.probe) {
-				const limit = parseLimit(await store.get(limitKey));
-				if (limit?.learned !== undefined) {
-					await write({...limit, learned: {...limit.learned, admitted: limit.learned.admitted + 1}});
-				}
-
+			if (admission.probe && admission.window !== undefined) {
+				await store.add(key('widened', admission.window), 1, counter);
 				await store.add(keys.slots, 1, counter);
 				await store.add(keys.probe, 1, {...counter, max: 1});
 			}

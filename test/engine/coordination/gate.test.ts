@@ -49,6 +49,22 @@ describe.each(clientSurfaces)('$name', surface => {
 		expect(started.settled().map(outcome => outcome.kind)).toEqual(['ok', 'ok']);
 	});
 
+	it('holds new calls for all of a Retry-After longer than an hour', async () => {
+		useFakeClock();
+		const t0 = Date.now();
+		const seen = arrivals();
+		api().get('/run').reply(seen.reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '7200'})).get('/run').reply(seen.reply(200, {}));
+		const client = surface.create({...noRetry, maxRetryAfter: 3 * 3_600_000});
+		const started = calls();
+		started.start(client({path: '/run'}));
+		await settleAll(started);
+		await vi.advanceTimersByTimeAsync(1.5 * 3_600_000);
+		started.start(client({path: '/run'}));
+		await settleAll(started);
+		expect(seen.times.map(time => time - t0)).toEqual([0, 7_200_000]);
+		expect(started.settled().at(-1)?.kind).toBe('ok');
+	});
+
 	it('keeps the retries of concurrent calls from coming back together once it has learned the limit', async () => {
 		useFakeClock();
 		const t0 = Date.now();
