@@ -121,15 +121,18 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 	}
 
 	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => {
-			const failure = timeoutFailure(limit.kind);
-			controller.abort(failure.cause);
-			reject(failure);
-		}, Math.min(limit.ms, maxTimer));
 		const settle = (): void => {
 			clearTimeout(timer);
 			request.signal?.removeEventListener('abort', forward);
 		};
+
+		// Settles at once, leaving nothing on the caller's signal even if a custom fetch never answers.
+		const timer = setTimeout(() => {
+			settle();
+			const failure = timeoutFailure(limit.kind);
+			controller.abort(failure.cause);
+			reject(failure);
+		}, Math.min(limit.ms, maxTimer));
 
 		let pending: unknown;
 		try {

@@ -1,7 +1,8 @@
+import {getEventListeners} from 'node:events';
 import {isTimeoutError} from 'ky';
 import {describe, expect, it, vi} from 'vitest';
-import type {FetchLike} from '../../src/index.js';
-import {api, arrivals, knoudsBody} from '../support/http.js';
+import {createKnoudsFetch, type FetchLike} from '../../src/index.js';
+import {api, arrivals, knoudsBody, origin} from '../support/http.js';
 import {until, useFakeClock} from '../support/clock.js';
 import {knoudsErrorOf, surfaces, type Outcome} from '../support/surfaces.js';
 
@@ -154,5 +155,26 @@ describe.each(surfaces)('$name', surface => {
 		const outcome = await surface.run({path: '/run', signal: AbortSignal.abort(new Error('too late'))});
 		expect(outcome.kind).toBe('thrown');
 		expect(seen.times).toHaveLength(0);
+	});
+});
+
+describe('createKnoudsFetch()', () => {
+	it('leaves no listener on the caller\'s signal after attempts time out through a fetch that never answers', async () => {
+		useFakeClock();
+		const calls: number[] = [];
+		const deaf: FetchLike = async () => {
+			calls.push(Date.now());
+			return new Promise(() => undefined);
+		};
+
+		const controller = new AbortController();
+		const knoudsFetch = createKnoudsFetch({fetch: deaf, timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
+		const done = knoudsFetch(`${origin}/run`, {signal: controller.signal}).catch((error: unknown) => error);
+		await until(() => calls.length === 1);
+		await vi.advanceTimersByTimeAsync(1000);
+		await until(() => calls.length === 2);
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(isTimeout(await done)).toBe(true);
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 	});
 });
