@@ -1,4 +1,5 @@
 import type {HeadersLike} from './redact.js';
+import {fail} from './validate.js';
 
 type FetchArgs = [input: string | URL | Request, init: RequestInit | undefined];
 
@@ -12,6 +13,13 @@ export type PreparedRequest = {
 	readonly signal: AbortSignal | undefined;
 	/** Fresh arguments for one attempt. */
 	readonly next: () => FetchArgs;
+};
+
+// What the engine uses of a signal; anything else would fail deep inside it, or in fetch.
+const isSignal = (value: unknown): value is AbortSignal => {
+	const signal = value as Partial<AbortSignal> | null;
+	return typeof signal?.aborted === 'boolean' && typeof signal.throwIfAborted === 'function'
+		&& typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function';
 };
 
 const isRequest = (value: unknown): value is Request =>
@@ -39,12 +47,17 @@ empty or locked stream. Other bodies are reused as they are. Non-standard init f
 say) reach every attempt.
 */
 export const prepareRequest = (input: string | URL | Request, init: RequestInit | undefined): PreparedRequest => {
+	const signal = init?.signal ?? undefined;
+	if (signal !== undefined && !isSignal(signal)) {
+		fail('signal', 'an AbortSignal', signal);
+	}
+
 	if (!isRequest(input) && isReusableBody(init?.body)) {
 		return {
 			method: (init?.method ?? 'GET').toUpperCase(),
 			url: String(input),
 			headers: init?.headers,
-			signal: init?.signal ?? undefined,
+			signal,
 			next: () => [input, init === undefined ? undefined : {...init}],
 		};
 	}

@@ -81,6 +81,15 @@ describe('createKnoudsFetch()', () => {
 		expect(underlying).toHaveBeenCalledTimes(1);
 	});
 
+	it('rejects a signal that is not an AbortSignal with a TypeError that names it, and sends nothing', async () => {
+		const underlying = vi.fn<FetchLike>(async () => new Response('{}'));
+		for (const signal of [{}, {aborted: false}, 'abort']) {
+			await expect(createKnoudsFetch({fetch: underlying})(`${origin}/x`, {signal: signal as AbortSignal})).rejects.toThrow(new TypeError(`Expected \`signal\` to be an AbortSignal, got ${typeof signal === 'string' ? `'${signal}'` : 'an object'}.`));
+		}
+
+		expect(underlying).not.toHaveBeenCalled();
+	});
+
 	it('works as ky\'s fetch option', async () => {
 		const seen = arrivals();
 		api().get('/x').reply(seen.reply(500, knoudsBody('EXECUTION_FAILED'))).get('/x').reply(seen.reply(200, {viaKy: true}));
