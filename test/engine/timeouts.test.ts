@@ -21,6 +21,12 @@ const hangingFetch = (hangs: number, calls: number[]): FetchLike => async (input
 	});
 };
 
+/** A fetch that ignores its signal and never answers. */
+const deafFetch = (calls: number[]): FetchLike => async () => {
+	calls.push(Date.now());
+	return new Promise(() => undefined);
+};
+
 const isTimeout = (error: unknown): boolean => isTimeoutError(error) || (error instanceof DOMException && error.name === 'TimeoutError');
 
 describe.each(surfaces)('$name', surface => {
@@ -103,12 +109,7 @@ describe.each(surfaces)('$name', surface => {
 	it('times an attempt out even through a fetch that ignores its signal', async () => {
 		useFakeClock();
 		const calls: number[] = [];
-		const deaf: FetchLike = async () => {
-			calls.push(Date.now());
-			return new Promise(() => undefined);
-		};
-
-		const done = surface.run({path: '/run'}, {fetch: deaf, timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
+		const done = surface.run({path: '/run'}, {fetch: deafFetch(calls), timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
 		await until(() => calls.length === 1);
 		await vi.advanceTimersByTimeAsync(1000);
 		await until(() => calls.length === 2);
@@ -162,13 +163,8 @@ describe('createKnoudsFetch()', () => {
 	it('leaves no listener on the caller\'s signal after attempts time out through a fetch that never answers', async () => {
 		useFakeClock();
 		const calls: number[] = [];
-		const deaf: FetchLike = async () => {
-			calls.push(Date.now());
-			return new Promise(() => undefined);
-		};
-
 		const controller = new AbortController();
-		const knoudsFetch = createKnoudsFetch({fetch: deaf, timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
+		const knoudsFetch = createKnoudsFetch({fetch: deafFetch(calls), timeout: 1000, random: () => 0, policy: {TIMEOUT: 1}});
 		const done = knoudsFetch(`${origin}/run`, {signal: controller.signal}).catch((error: unknown) => error);
 		await until(() => calls.length === 1);
 		await vi.advanceTimersByTimeAsync(1000);
