@@ -51,6 +51,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
 	const [paceKey, budgetKey, anyLatchKey] = [key('pace'), key('budget'), key('latch')];
 	const wakeScope = 'client';
+	// The configured pacer's spacing: evenly spaced slots, whatever was learned.
+	const paceInterval = config.requestsPerMinute === undefined ? undefined : 60_000 / config.requestsPerMinute;
 	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
 
 	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
@@ -104,7 +106,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 			}
 
-			let paced = config.requestsPerMinute === undefined;
+			let paced = paceInterval === undefined;
 			for (;;) {
 				const limit = config.gate ? await window.read(Date.now()) : undefined;
 				// Read after the store answered: with a store across the network, the answer takes a while.
@@ -118,12 +120,12 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					await sleep(limit.until - now, attempt.request.signal);
 					// A pace slot taken before this wait has passed meanwhile: take a fresh one, so that calls the
 					// gate held do not all go together when it opens.
-					paced = config.requestsPerMinute === undefined;
+					paced = paceInterval === undefined;
 					continue;
 				}
 
-				if (!paced) {
-					const waited = await pace(attempt, 60_000 / (config.requestsPerMinute ?? 1), now);
+				if (!paced && paceInterval !== undefined) {
+					const waited = await pace(attempt, paceInterval, now);
 					if (typeof waited === 'object') {
 						return waited;
 					}
