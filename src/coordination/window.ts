@@ -3,7 +3,7 @@ import type {KnoudsStore} from './store.js';
 
 /**
 An attempt let through, with the cycle it went in (none without a gate), the learned window it was let
-through by (its \`at\`; none before one is learned) and whether it was that window's probe.
+through by (its `at`; none before one is learned) and whether it was that window's probe.
 */
 export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean};
 

@@ -1,5 +1,6 @@
 import ky from 'ky';
 import {createKnoudsFetch, isKnoudsError, knoudsRetry, toKnoudsError, type KnoudsError, type KnoudsFetchOptions} from '../../../src/index.js';
+import type {Outcome} from '../../support/surfaces.js';
 import {createKnoudsSimulator, type KnoudsSimulator, type KnoudsSimulatorOptions} from '../../../src/testing/index.js';
 
 /** One request to the simulator, as a test describes it, whichever surface sends it. */
@@ -16,11 +17,8 @@ export type SimCall = {
 	readonly signal?: AbortSignal;
 };
 
-/** How a call ended, in the same shape for both surfaces. */
-export type Outcome =
-	| {readonly kind: 'ok'; readonly status: number; readonly body: unknown}
-	| {readonly kind: 'error'; readonly error: KnoudsError}
-	| {readonly kind: 'thrown'; readonly error: unknown};
+// How a call ended: the unit tests' shape (a type only, so nothing of their nock setup comes along).
+export type {Outcome} from '../../support/surfaces.js';
 
 export type Surface = {
 	readonly name: string;
