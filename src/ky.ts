@@ -67,6 +67,29 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	kyOptions.hooks = {...kyOptions.hooks, beforeError: [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []]};
 };
 
+// Thrown by the probe's init hook, so that the probe call ends before anything is built or sent.
+const probeStop = Symbol('knouds-retry.probe');
+
+/**
+Whether a client runs ky 2's `init` hooks, which knouds-retry needs. ky 1 has none, and would silently
+leave every call without retries. The probe call sends nothing: ky 2 runs init hooks synchronously
+before anything else, where ours throws; ky 1 throws at once on the invalid input instead.
+*/
+const runsInitHooks = (client: KyInstance): boolean => {
+	const probe = client.extend({hooks: {init: [() => {
+		// eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, never seen outside this function
+		throw probeStop;
+	}]}});
+	try {
+		const pending: unknown = probe(0 as unknown as string);
+		// Not reached by ky 1 or 2; a look-alike that answered anyway must not leave a rejection unhandled.
+		Promise.resolve(pending).catch(() => undefined);
+		return false;
+	} catch (error) {
+		return error === probeStop;
+	}
+};
+
 const wrap = (raw: KyInstance, options: ResolvedOptions): KyInstance => {
 	const inner = raw.extend({hooks: {init: [initHook(options)]}});
 	const instance: KyInstance = Object.assign(inner.bind(undefined), inner, {
@@ -97,6 +120,10 @@ const output = await api.post('v1/models/flux/run', {json: {inputs}}).json();
 export const knoudsRetry = (client: KyInstance, options: KnoudsRetryOptions = {}): KyInstance => {
 	if (typeof client !== 'function' || typeof (client as Partial<KyInstance>).extend !== 'function') {
 		fail('client', 'a ky instance (from ky.create() or ky.extend())', client);
+	}
+
+	if (!runsInitHooks(client)) {
+		throw new TypeError('Expected `client` to be a ky 2 instance: this one does not run `init` hooks (ky 1 or older), so knouds-retry could not retry its calls. Install ky 2.1 or later (`npm install ky@^2.1.0`), or use `createKnoudsFetch()`.');
 	}
 
 	return wrap(client, resolveOptions(options, {}, 'knoudsRetry()'));

@@ -1,3 +1,4 @@
+import ky1 from 'ky1';
 import ky, {HTTPError, isHTTPError, type KyInstance, type Options} from 'ky';
 import {describe, expect, it, vi} from 'vitest';
 import {isKnoudsError, knoudsRetry} from '../src/index.js';
@@ -146,5 +147,18 @@ describe('knoudsRetry()', () => {
 		expect(() => knoudsRetry({} as KyInstance)).toThrow(/`client`/);
 		expect(() => knoudsRetry(client(), {policy: {EXECUTION_FAILED: {retries: -1}}})).toThrow(new TypeError('Expected `policy.EXECUTION_FAILED.retries` to be a non-negative integer, got -1.'));
 		expect(() => knoudsRetry(client(), {maxRetryAftr: 5} as never)).toThrow(/`maxRetryAftr` is not an option of knoudsRetry\(\)/);
+	});
+
+	it('refuses a ky 1 client when it is wrapped, since ky 1 runs no init hooks and its calls would go unretried', () => {
+		expect(() => knoudsRetry(ky1.create({}) as unknown as KyInstance)).toThrow(new TypeError('Expected `client` to be a ky 2 instance: this one does not run `init` hooks (ky 1 or older), so knouds-retry could not retry its calls. Install ky 2.1 or later (`npm install ky@^2.1.0`), or use `createKnoudsFetch()`.'));
+	});
+
+	it('checks for ky 2 without sending anything or running the client\'s request hooks', async () => {
+		const fetch = vi.fn(async () => new Response('{}'));
+		const beforeRequest = vi.fn();
+		knoudsRetry(client({fetch, hooks: {beforeRequest: [beforeRequest]}}));
+		await new Promise(resolve => setImmediate(resolve));
+		expect(fetch).not.toHaveBeenCalled();
+		expect(beforeRequest).not.toHaveBeenCalled();
 	});
 });
