@@ -1,3 +1,4 @@
+import {boundedJson} from '../bounded-json.js';
 import type {HeadersLike} from '../redact.js';
 import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
@@ -164,8 +165,9 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			// Only a 401 or a 402 can latch; the path (parsed from the URL) is not worth reading for anything else.
 			const latch = answer.status === 401 || answer.status === 402 ? latchFor(answer.status, answer.code, pathOf(attempt.request.url), config.latch) : undefined;
 			if (latch !== undefined) {
-				const body = JSON.stringify(answer.body ?? null);
-				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers)), JSON.stringify({status: answer.status, body: body.length <= latchBodyLimit ? answer.body : undefined}), latch.ttlMs);
+				// The body is kept only when small and shallow enough to serialise safely: a latch must set whatever the body.
+				const body = answer.body === undefined ? undefined : boundedJson(answer.body, latchBodyLimit);
+				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers)), body === undefined ? `{"status":${answer.status}}` : `{"status":${answer.status},"body":${body}}`, latch.ttlMs);
 				// For good, whatever the latch's own time: it only says that latches must be looked for.
 				await store.set(anyLatchKey, '1', Number.POSITIVE_INFINITY);
 			}

@@ -1,10 +1,24 @@
 import {HTTPError, type NormalizedOptions} from 'ky';
 import type {KnoudsCode} from '../catalog.js';
 import type {StopReason} from '../decide.js';
+import {boundedJson, maxJsonDepth} from '../bounded-json.js';
 import {errorBodyFromValue, parseErrorBody, type ErrorBody} from '../error-body.js';
 import {isTransient} from '../failure.js';
 import {hideProperty, redactHeaders, redactRequest} from '../redact.js';
 import {messageFor} from './message.js';
+
+// What toJSON() keeps of a body: structured logs need the summary small, and a body can be a 1 MiB page.
+const summaryLimit = 2048;
+const previewLimit = 500;
+
+const summarised = (name: string, value: unknown): Record<string, unknown> => {
+	if (value === undefined || boundedJson(value, summaryLimit) !== undefined) {
+		return {[name]: value};
+	}
+
+	const text = typeof value === 'string' ? value : boundedJson(value, Number.POSITIVE_INFINITY) ?? `[a value nested deeper than ${maxJsonDepth} levels]`;
+	return {[`${name}Preview`]: text.length > previewLimit ? `${text.slice(0, previewLimit - 1)}…` : text};
+};
 
 // Symbol.for, so that a KnoudsError from a second copy of this package is still recognised.
 const brand = Symbol.for('knouds-retry.KnoudsError');
@@ -125,7 +139,9 @@ export class KnoudsError extends HTTPError {
 	}
 
 	/**
-	A plain, credential-free summary for logs and `JSON.stringify`.
+	A plain, credential-free summary for logs and `JSON.stringify`, small whatever the body: `body` and
+	`providerBody` appear as they are when their JSON fits in 2,048 characters; a larger or deeper one
+	appears as `bodyPreview` or `providerBodyPreview`, a string of at most 500 characters.
 	*/
 	toJSON(): Record<string, unknown> {
 		return {
@@ -140,8 +156,8 @@ export class KnoudsError extends HTTPError {
 			required: this.required,
 			attempted: this.attempted,
 			providerStatus: this.providerStatus,
-			providerBody: this.providerBody,
-			body: this.body,
+			...summarised('providerBody', this.providerBody),
+			...summarised('body', this.body),
 		};
 	}
 }

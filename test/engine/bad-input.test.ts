@@ -54,4 +54,39 @@ describe.each(surfaces)('$name', surface => {
 		await until(() => outcome !== undefined);
 		expect(outcome).toEqual({kind: 'ok', status: 200, body: {ok: true}});
 	});
+
+	it('ends a codeless 401 whose body nests arrays 5,000 deep in a KnoudsError that logs without throwing', async () => {
+		const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+		api().get('/run').reply(401, deep, {'content-type': 'application/json'});
+		const client = surface.create();
+		const error = knoudsErrorOf(await client({path: '/run'}));
+		expect(error.status).toBe(401);
+		const logged = JSON.parse(JSON.stringify(error)) as Record<string, unknown>;
+		expect(logged).toMatchObject({status: 401, bodyPreview: '[a value nested deeper than 64 levels]'});
+		expect(logged).not.toHaveProperty('body');
+		// The latch was set all the same, without the body: the next call fails at once with the same status.
+		const latched = knoudsErrorOf(await client({path: '/run'}));
+		expect(latched).toMatchObject({status: 401, stopReason: 'latched', attempts: 0, body: undefined});
+	});
+});
+
+describe('KnoudsError#toJSON()', () => {
+	it.each(surfaces)('keeps a 200 KB HTML 502 page out of the summary on $name, with a short preview instead', async surface => {
+		const page = `<!doctype html><title>502</title>${'<p>Bad gateway</p>'.repeat(11_000)}`;
+		api().get('/run').times(4).reply(502, page, {'content-type': 'text/html'});
+		const error = knoudsErrorOf(await surface.run({path: '/run'}, {random: () => 0}));
+		expect(error.body).toBe(page);
+		const text = JSON.stringify(error);
+		expect(text.length).toBeLessThan(2000);
+		const logged = JSON.parse(text) as Record<string, unknown>;
+		expect(logged).not.toHaveProperty('body');
+		expect(logged['bodyPreview']).toBe(`${page.slice(0, 499)}…`);
+	});
+
+	it.each(surfaces)('keeps a small Knouds body whole in the summary on $name', async surface => {
+		api().get('/run').reply(403, knoudsBody('CAPABILITY_DENIED', 'denied', {required: 'model:run'}));
+		const logged = JSON.parse(JSON.stringify(knoudsErrorOf(await surface.run({path: '/run'})))) as Record<string, unknown>;
+		expect(logged['body']).toEqual({error: 'denied', code: 'CAPABILITY_DENIED', required: 'model:run'});
+		expect(logged).not.toHaveProperty('bodyPreview');
+	});
 });
