@@ -103,36 +103,43 @@ export const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
 const isResponse = (value: unknown): value is Response =>
 	value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
 
-// Sends one attempt within the limit, even through a fetch that ignores its signal. The timer rejects the
-// attempt itself rather than racing a second promise: no more is kept alive while the request is in flight.
-const sendWithin = (input: string | URL | Request, init: RequestInit | undefined, request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'}): Promise<unknown> => {
+// Sends one attempt within the limit, and gives up on it at the caller's abort, even through a fetch that
+// ignores its signal. The timer and the abort reject the attempt itself rather than racing a second
+// promise: no more is kept alive while the request is in flight.
+const sendWithin = (input: string | URL | Request, init: RequestInit | undefined, request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'} | undefined): Promise<unknown> => {
 	const controller = new AbortController();
 	const {signal} = controller;
-	// The caller's abort reaches the attempt through the same controller: a listener costs far less than
-	// AbortSignal.any, which every attempt would pay for on the success path.
-	const forward = (): void => {
-		controller.abort(request.signal?.reason);
-	};
-
-	if (request.signal?.aborted === true) {
-		forward();
-	} else {
-		request.signal?.addEventListener('abort', forward, {once: true});
-	}
-
 	return new Promise((resolve, reject) => {
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		// The caller's abort reaches the attempt through the same controller: a listener costs far less than
+		// AbortSignal.any, which every attempt would pay for on the success path.
+		const forward = (): void => {
+			settle();
+			controller.abort(request.signal?.reason);
+			// The reason as given, whatever it is, as the platform's fetch rejects with it.
+			reject(request.signal?.reason as Error);
+		};
+
 		const settle = (): void => {
 			clearTimeout(timer);
 			request.signal?.removeEventListener('abort', forward);
 		};
 
-		// Settles at once, leaving nothing on the caller's signal even if a custom fetch never answers.
-		const timer = setTimeout(() => {
-			settle();
-			const failure = timeoutFailure(limit.kind);
-			controller.abort(failure.cause);
-			reject(failure);
-		}, Math.min(limit.ms, maxTimer));
+		if (request.signal?.aborted === true) {
+			forward();
+			return;
+		}
+
+		request.signal?.addEventListener('abort', forward, {once: true});
+		if (limit !== undefined) {
+			// Settles at once, leaving nothing on the caller's signal even if a custom fetch never answers.
+			timer = setTimeout(() => {
+				settle();
+				const failure = timeoutFailure(limit.kind);
+				controller.abort(failure.cause);
+				reject(failure);
+			}, Math.min(limit.ms, maxTimer));
+		}
 
 		let pending: unknown;
 		try {
@@ -160,11 +167,12 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 	});
 };
 
-// Sends one attempt: straight to fetch without a limit, so that nothing of this layer waits with it. May
-// throw at once (a custom fetch that throws), which the caller's try takes as it takes a rejection.
+// Sends one attempt: straight to fetch when nothing of this layer must watch it (no limit, and a fetch
+// that honours the caller's signal or no signal to honour), so that nothing waits with it. May throw at
+// once (a custom fetch that throws), which the caller's try takes as it takes a rejection.
 const send = (request: PreparedRequest, call: CallSettings, limit: {ms: number; kind: 'attempt' | 'total'} | undefined): unknown => {
 	const [input, init] = request.next();
-	return limit === undefined ? call.fetch(input, init) : sendWithin(input, init, request, call, limit);
+	return limit === undefined && (call.platformFetch || request.signal === undefined) ? call.fetch(input, init) : sendWithin(input, init, request, call, limit);
 };
 
 /**

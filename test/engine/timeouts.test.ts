@@ -119,6 +119,20 @@ describe.each(surfaces)('$name', surface => {
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
+	it.each([['with no timeout', false], ['with a timeout', 60_000]] as const)('ends a call at the caller\'s abort while a fetch that ignores its signal is pending, %s', async (_name, timeout) => {
+		const calls: number[] = [];
+		const controller = new AbortController();
+		const done = surface.run({path: '/run', signal: controller.signal}, {fetch: deafFetch(calls), timeout});
+		await until(() => calls.length === 1);
+		const reason = new Error('caller gave up');
+		controller.abort(reason);
+		const outcome = await done;
+		expect(outcome.kind).toBe('thrown');
+		expect(outcome.kind === 'thrown' && outcome.error).toBe(reason);
+		expect(calls).toHaveLength(1);
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+	});
+
 	it('re-checks the deadline after a slow shouldRetry and sends nothing past it', async () => {
 		useFakeClock();
 		const seen = arrivals();
