@@ -1,8 +1,9 @@
 import {AttemptFailure, timeoutFailure, type CallSettings} from './attempt.js';
-import type {Admission, AttemptScope} from './coordination/coordinator.js';
+import type {Admission, AttemptScope, Coordinator} from './coordination/coordinator.js';
 import {parseErrorBody} from './error-body.js';
 import type {ResolvedOptions} from './options.js';
 import type {PreparedRequest} from './replay.js';
+import {maxTimer} from './sleep.js';
 
 // A refusal carries the error the call would have met, as if the API had answered it: a latched answer
 // again, or the rate limit an earlier response announced.
@@ -54,7 +55,9 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 		maxRetryAfter: options.maxRetryAfter,
 		first: call.sent.count === 0,
 	};
-	const admission = await options.coordinator.admit(scope);
+	const {coordinator} = options;
+	const pending = coordinator.admit(scope);
+	const admission = coordinator.guarded ? await boundedAdmission(pending, coordinator, request.signal, call.deadline) : await pending;
 	if (admission.kind !== 'send') {
 		throw refusal(admission);
 	}
@@ -63,19 +66,73 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 	try {
 		const response = await run(request, call);
 		answered = true;
-		await options.coordinator.observe(scope, admission, {status: response.status, code: undefined, retryAfterMs: undefined, body: undefined});
+		await report(coordinator.observe(scope, admission, {status: response.status, code: undefined, retryAfterMs: undefined, body: undefined}));
 		return response;
 	} catch (error) {
 		if (error instanceof AttemptFailure && error.failure.kind === 'http') {
 			answered = true;
 			const {status, code, retryAfterMs} = error.failure;
-			await options.coordinator.observe(scope, admission, {status, code, retryAfterMs, body: error.parsed?.body});
+			await report(coordinator.observe(scope, admission, {status, code, retryAfterMs, body: error.parsed?.body}));
 		}
 
 		throw error;
 	} finally {
 		if (!answered) {
-			await options.coordinator.release(admission);
+			await report(coordinator.release(admission));
 		}
 	}
+};
+
+// A report to the shared state never costs the call its answer: a store that failed was already told of
+// through `onStoreError`, and the response (a charged run, perhaps) is what the caller needs.
+const report = async (pending: Promise<void>): Promise<void> => {
+	try {
+		await pending;
+	} catch {
+		// Reported by the store's guard.
+	}
+};
+
+/**
+Waits for an admission from a store that may not answer, no longer than the caller's abort or the call's
+deadline. An admission that comes after the call gave up hands its slot back.
+*/
+const boundedAdmission = async (pending: Promise<Admission>, coordinator: Coordinator, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Admission> => {
+	let given = false;
+	void pending.then(async late => {
+		if (given && late.kind === 'send') {
+			await coordinator.release(late);
+		}
+	}).catch(() => undefined);
+	return new Promise<Admission>((resolve, reject) => {
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const done = (): void => {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', onAbort);
+		};
+
+		const onAbort = (): void => {
+			done();
+			given = true;
+			reject(signal?.reason as Error);
+		};
+
+		if (deadline !== undefined) {
+			timer = setTimeout(() => {
+				done();
+				given = true;
+				resolve({kind: 'deadline'});
+			}, Math.min(Math.max(0, deadline - Date.now()), maxTimer));
+		}
+
+		signal?.addEventListener('abort', onAbort, {once: true});
+		pending.then(admission => {
+			done();
+			resolve(admission);
+		}, (error: unknown) => {
+			done();
+			// Always an Error: the store's guard wraps whatever the store threw in a KnoudsStoreError.
+			reject(error instanceof Error ? error : new Error(String(error)));
+		});
+	});
 };

@@ -8,4 +8,5 @@ export type {Decision, DelaySource, StopReason} from './decide.js';
 export type {Jitter} from './backoff.js';
 export type {KnoudsErrorContext} from './error-body.js';
 export {createMemoryStore, type KnoudsStore} from './coordination/store.js';
+export {KnoudsStoreError} from './coordination/resilient-store.js';
 export type {CoordinationOptions} from './coordination/options.js';

@@ -5,6 +5,7 @@ import {
 	createKnoudsFetch,
 	createMemoryStore,
 	type KnoudsStore,
+	type KnoudsStoreError,
 	type StopReason,
 	isKnoudsError,
 	knoudsErrorCatalog,
@@ -85,6 +86,11 @@ describe('public types', () => {
 		expectTypeOf(createMemoryStore()).toEqualTypeOf<KnoudsStore>();
 		expectTypeOf<KnoudsStore['take']>().returns.toEqualTypeOf<Promise<boolean>>();
 		expectTypeOf<'retry-budget' | 'latched'>().toExtend<StopReason>();
+		knoudsRetry(ky, {storeTimeout: 250, failOnStoreError: true, onStoreError(error) {
+			expectTypeOf(error).toEqualTypeOf<Error>();
+		}});
+		expectTypeOf<KnoudsStoreError['operation']>().toEqualTypeOf<string>();
+		expectTypeOf<KnoudsStoreError>().toExtend<Error>();
 	});
 
 	it('types the simulator: its options, scenarios and stats', () => {

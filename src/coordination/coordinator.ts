@@ -94,6 +94,9 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	};
 
 	return {
+		/** Whether the store's operations may hang or fail, so that waits on them need bounds. */
+		guarded: config.guarded,
+
 		/**
 		Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and
 		the pacer have room. In the common case that is two reads: whether any latch was ever set (one read

@@ -1,5 +1,7 @@
 import {fail, isRecord} from '../validate.js';
-import {createMemoryStore, type KnoudsStore} from './store.js';
+import {maxTimer} from '../sleep.js';
+import {resilientStore} from './resilient-store.js';
+import {createMemoryStore, isMemoryStore, type KnoudsStore} from './store.js';
 
 /**
 Options for what the calls of one client share. Every call made through one wrapped client (and its
@@ -47,6 +49,25 @@ export type CoordinationOptions = {
 	@default createMemoryStore()
 	*/
 	readonly store?: KnoudsStore | undefined;
+	/**
+	How long one store operation may take, in milliseconds. One that fails or takes longer is reported to
+	`onStoreError`, and the call carries on with the client's in-process state (or fails, with
+	`failOnStoreError`); the store is asked again a second later. Not applied to `createMemoryStore()`'s
+	stores, which answer at once.
+	@default 1000
+	*/
+	readonly storeTimeout?: number | undefined;
+	/**
+	Called with a `KnoudsStoreError` for each store operation that failed or timed out.
+	@default undefined
+	*/
+	readonly onStoreError?: ((error: Error) => void) | undefined;
+	/**
+	Fail a call that cannot be admitted because the store failed, with that `KnoudsStoreError`, instead
+	of carrying on with in-process state. A response already received is delivered either way.
+	@default false
+	*/
+	readonly failOnStoreError?: boolean | undefined;
 };
 
 /** The coordination options, checked and with their defaults. */
@@ -56,10 +77,12 @@ export type ResolvedCoordination = {
 	readonly latch: {readonly deadKey: boolean; readonly credits: number | undefined; readonly grant: number | undefined};
 	readonly requestsPerMinute: number | undefined;
 	readonly store: KnoudsStore;
+	/** Whether store operations may hang or fail (any store but the built-in memory store's), so that waits on them need bounds. */
+	readonly guarded: boolean;
 };
 
 /** Every coordination option, so that an unknown key is refused by name. */
-export const coordinationOptionKeys = {retryAfterGate: true, retryBudget: true, latch: true, rateLimit: true, store: true} as const satisfies {[K in keyof CoordinationOptions]-?: true};
+export const coordinationOptionKeys = {retryAfterGate: true, retryBudget: true, latch: true, rateLimit: true, store: true, storeTimeout: true, onStoreError: true, failOnStoreError: true} as const satisfies {[K in keyof CoordinationOptions]-?: true};
 
 const positive = (name: string, value: unknown, fallback: number | undefined, allowZero = false): number | undefined => {
 	if (value === undefined) {
@@ -116,6 +139,21 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 		fail('store', `a KnoudsStore (an object with ${methods.map(method => `\`${method}\``).join(', ')})`, store);
 	}
 
+	const onStoreError: unknown = options.onStoreError;
+	if (onStoreError !== undefined && typeof onStoreError !== 'function') {
+		fail('onStoreError', 'a function', onStoreError);
+	}
+
+	const failOnStoreError: unknown = options.failOnStoreError ?? false;
+	if (typeof failOnStoreError !== 'boolean') {
+		fail('failOnStoreError', 'a boolean', failOnStoreError);
+	}
+
+	const faults = {
+		timeoutMs: Math.min(positive('storeTimeout', options.storeTimeout, 1000) ?? 1000, maxTimer),
+		onError: onStoreError as ((error: Error) => void) | undefined,
+		fail: failOnStoreError,
+	};
 	return {
 		gate,
 		budget: resolveBudget(options.retryBudget),
@@ -125,6 +163,7 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 			grant: positive('latch.grant_exhausted', latch['grant_exhausted'], undefined),
 		},
 		requestsPerMinute: positive('rateLimit.requestsPerMinute', rateLimit?.['requestsPerMinute'], undefined),
-		store: store as unknown as KnoudsStore,
+		store: resilientStore(store as unknown as KnoudsStore, faults),
+		guarded: !isMemoryStore(store as unknown as KnoudsStore),
 	};
 };

@@ -30,6 +30,12 @@ export type KnoudsStore = {
 
 type Entry = {value: string; expires: number};
 
+// The stores createMemoryStore() made: they answer at once, so nothing needs to bound their operations.
+const memoryStores = new WeakSet<KnoudsStore>();
+
+/** Whether a store is one of `createMemoryStore()`'s. */
+export const isMemoryStore = (store: KnoudsStore): boolean => memoryStores.has(store);
+
 // Expired entries go when read, and in a sweep every so many writes, so that a long-lived client's
 // memory stays flat however many keys it has used.
 const sweepEvery = 1000;
@@ -73,7 +79,7 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 	};
 
 	// Settled promises, without an async function around each: every attempt makes several of these calls.
-	return {
+	const store: KnoudsStore = {
 		get: key => Promise.resolve(read(key)),
 		set(key, value, ttlMs) {
 			write(key, value, ttlMs);
@@ -98,4 +104,6 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 			return Promise.resolve(slot);
 		},
 	};
+	memoryStores.add(store);
+	return store;
 };

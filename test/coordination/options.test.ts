@@ -27,6 +27,7 @@ describe('resolveCoordination defaults', () => {
 			budget: {burst: 10, earn: 0.1},
 			latch: {deadKey: true, credits: undefined, grant: undefined},
 			requestsPerMinute: undefined,
+			guarded: false,
 		});
 		expect(isStore(store)).toBe(true);
 	});
@@ -78,7 +79,7 @@ describe('resolveCoordination values', () => {
 		expect(resolve({store}).store).toBe(store);
 	});
 
-	it('accepts a store whose methods live on its prototype', () => {
+	it('accepts a store whose methods live on its prototype, and bounds its operations', async () => {
 		class PrototypeStore implements KnoudsStore {
 			async get(): Promise<string | undefined> {
 				return undefined;
@@ -101,8 +102,9 @@ describe('resolveCoordination values', () => {
 			}
 		}
 
-		const store = new PrototypeStore();
-		expect(resolve({store}).store).toBe(store);
+		const resolved = resolve({store: new PrototypeStore()});
+		expect(resolved.guarded).toBe(true);
+		expect(await resolved.store.take('k', 1, {initial: 0, ttlMs: 1000})).toBe(true);
 	});
 });
 

@@ -68,19 +68,6 @@ describe.each(clientSurfaces)('$name', surface => {
 		expect(seen.times.map(time => time - t0)).toEqual([0, 5000, 6000, 7000, 8000, 9000, 10_000, 11_000]);
 	});
 
-	it('fails a call with the store\'s own error when the store fails, sending nothing', async () => {
-		const seen = arrivals();
-		const broken = new Error('store unreachable');
-		const store: KnoudsStore = {...createMemoryStore(), async get() {
-			throw broken;
-		}};
-		api().get('/run').optionally().reply(seen.reply(200, {}));
-		const outcome = await surface.create({store})({path: '/run'});
-		expect(outcome).toMatchObject({kind: 'thrown'});
-		expect(outcome.kind === 'thrown' && outcome.error).toBe(broken);
-		expect(seen.times).toHaveLength(0);
-	});
-
 	it('sends a learned window\'s worth at once after a quiet spell longer than that window, not one probe at a time', async () => {
 		useFakeClock();
 		let served = 0;
