@@ -84,6 +84,9 @@ const classifyResponse = async (response: Response, request: PreparedRequest, ca
 	}
 
 	const parsed = parseErrorBody(read.text, read.truncated);
+	// A body cut short (it stalled, broke off or passed the limit) is handed on as what was read, so that
+	// nothing after this layer (ky's own error handling, the caller) waits on the rest again.
+	const final = read.truncated ? readAgain(response, read.text) : response;
 	const failure: Failure = {
 		kind: 'http',
 		status: response.status,
@@ -91,7 +94,16 @@ const classifyResponse = async (response: Response, request: PreparedRequest, ca
 		retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now, response.headers.get('date')),
 		providerStatus: parsed.context.providerStatus,
 	};
-	return new AttemptFailure(failure, response, parsed, undefined);
+	return new AttemptFailure(failure, final, parsed, undefined);
+};
+
+// A copy of a failed response whose body is the text already read; the original's is cancelled.
+const readAgain = (response: Response, text: string): Response => {
+	response.body?.cancel().catch(() => undefined);
+	const copy = new Response(text, {status: response.status, statusText: response.statusText, headers: response.headers});
+	// The URL is not an init field; keep it, since errors and hooks name it.
+	Object.defineProperty(copy, 'url', {value: response.url});
+	return copy;
 };
 
 /** The failure of an attempt that ran out of time, or of a call whose total timeout ran out before it. */
@@ -102,6 +114,17 @@ export const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
 
 const isResponse = (value: unknown): value is Response =>
 	value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
+
+// The controller behind each response this layer sent for, so that a read of its body can be stopped.
+const bodyControllers = new WeakMap<Response, AbortController>();
+
+/**
+Stops the network read of a response's body, when this layer holds the signal of the request behind it.
+A body method in progress (which has locked the stream, so that it cannot be cancelled) then rejects.
+*/
+export const abortBody = (response: Response, reason: unknown): void => {
+	bodyControllers.get(response)?.abort(reason);
+};
 
 // Sends one attempt within the limit, and gives up on it at the caller's abort, even through a fetch that
 // ignores its signal. The timer and the abort reject the attempt itself rather than racing a second
@@ -154,9 +177,13 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 
 		Promise.resolve(pending).then(response => {
 			settle();
-			// A response that arrives after the timeout or an abort is never read: free its connection.
-			if (signal.aborted && isResponse(response)) {
-				response.body?.cancel().catch(() => undefined);
+			if (isResponse(response)) {
+				// A response that arrives after the timeout or an abort is never read: free its connection.
+				if (signal.aborted) {
+					response.body?.cancel().catch(() => undefined);
+				} else {
+					bodyControllers.set(response, controller);
+				}
 			}
 
 			resolve(response);

@@ -1,4 +1,5 @@
-import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHook, type KyInstance, type Options} from 'ky';
+import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHook, type KyInstance, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
+import {boundBodyReads, type BodyTimeout} from './ky-body-timeout.js';
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {resolveOptions, resolveTimeout, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
@@ -51,6 +52,22 @@ const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): 
 // The platform's fetch, looked up on every call so that a test's mock of it applies; one function for all calls.
 const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
 
+// What the init hook of the call being made left for the call's wrapper: set and read synchronously,
+// since ky runs init hooks inside the call, before it returns.
+let madeCall: BodyTimeout | undefined;
+
+// What ky hands hooks as `options`: the call's options without ky's own, as ky's normalised options are.
+const kyOwnOptions: ReadonlySet<string> = new Set(['hooks', 'json', 'parseJson', 'stringifyJson', 'searchParams', 'timeout', 'totalTimeout', 'throwHttpErrors', 'fetch']);
+const hookOptions = (kyOptions: Options): Readonly<NormalizedOptions> =>
+	Object.freeze(Object.fromEntries(Object.entries(kyOptions).filter(([name]) => !kyOwnOptions.has(name)))) as unknown as Readonly<NormalizedOptions>;
+
+// Takes what the init hook left, so that nothing of one call is seen by the next.
+const takeMadeCall = (): BodyTimeout | undefined => {
+	const made = madeCall;
+	madeCall = undefined;
+	return made;
+};
+
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	const call: CallSettings = {
 		fetch: (kyOptions.fetch as FetchLike | undefined) ?? globalFetch,
@@ -59,12 +76,29 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		deadline: typeof kyOptions.totalTimeout === 'number' ? Date.now() + (resolveTimeout('totalTimeout', kyOptions.totalTimeout) ?? 0) : undefined,
 		sent: {count: 0},
 	};
-	kyOptions.fetch = (input, init) => execute(options, input, init, call);
+	let sent: Request | undefined;
+	kyOptions.fetch = async (input, init) => {
+		if (input instanceof Request) {
+			sent = input;
+		}
+
+		return execute(options, input, init, call);
+	};
 	// The engine bounds each attempt, so that waits between attempts do not count against `timeout`.
 	// ky keeps `totalTimeout` as the outer bound (hooks, body reads); the engine stops before it when a wait would cross it.
 	kyOptions.timeout = false;
 	kyOptions.retry = forcedRetriesOnly(kyOptions.retry, (kyOptions.hooks?.afterResponse?.length ?? 0) > 0);
-	kyOptions.hooks = {...kyOptions.hooks, beforeError: [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []]};
+	const beforeError = [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []];
+	kyOptions.hooks = {...kyOptions.hooks, beforeError};
+	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions)};
+};
+
+// A ky call function whose shortcuts' body reads are bounded by the call's `timeout`, as with ky.
+const bounded = <A extends unknown[]>(make: (...args: A) => ResponsePromise): ((...args: A) => ResponsePromise) => (...args: A) => {
+	takeMadeCall();
+	const result = make(...args);
+	const timeout = takeMadeCall();
+	return timeout === undefined ? result : boundBodyReads(result, timeout);
 };
 
 // Thrown by the probe's init hook, so that the probe call ends before anything is built or sent.
@@ -92,7 +126,13 @@ const runsInitHooks = (client: KyInstance): boolean => {
 
 const wrap = (raw: KyInstance, options: ResolvedOptions): KyInstance => {
 	const inner = raw.extend({hooks: {init: [initHook(options)]}});
-	const instance: KyInstance = Object.assign(inner.bind(undefined), inner, {
+	const instance: KyInstance = Object.assign(bounded(inner), inner, {
+		get: bounded(inner.get),
+		post: bounded(inner.post),
+		put: bounded(inner.put),
+		patch: bounded(inner.patch),
+		head: bounded(inner.head),
+		delete: bounded(inner.delete),
 		// Re-wrapping the raw extension keeps our init hook last, after any the user adds.
 		extend: (defaults: Parameters<KyInstance['extend']>[0]) => wrap(raw.extend(defaults), options),
 		create: (defaults?: Options) => wrap(raw.create(defaults), options),
