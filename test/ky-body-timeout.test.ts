@@ -17,7 +17,7 @@ const stalling = (first: string) => {
 	return {stream, state};
 };
 
-const answering = (status: number, first: string): Options['fetch'] => async (_input, init) => {
+const answering = (status: number, first: string): NonNullable<Options['fetch']> => async (_input, init) => {
 	const {stream} = stalling(first);
 	// As a real transport does, an abort of the request errors a body still arriving.
 	const body = new ReadableStream<Uint8Array>({
@@ -27,7 +27,9 @@ const answering = (status: number, first: string): Options['fetch'] => async (_i
 				controller.error(init.signal?.reason);
 			});
 			const {value} = await reader.read();
-			controller.enqueue(value);
+			if (value !== undefined) {
+				controller.enqueue(value);
+			}
 		},
 	});
 	return new Response(body, {status, headers: {'content-type': 'application/json'}});

@@ -13,6 +13,7 @@ import {
 	toKnoudsError,
 	type KnoudsCode,
 	type KnoudsError,
+	type KnoudsErrorOf,
 	type KnoudsFetch,
 	type PolicyKey,
 	type RetryEvent,
@@ -34,15 +35,16 @@ describe('public types', () => {
 		expectTypeOf<KnoudsError>().toExtend<HTTPError>();
 	});
 
-	it('isKnoudsError with a code narrows the code and its context fields', () => {
+	it('isKnoudsError with a code narrows the code, and leaves context fields the API may omit possibly absent', () => {
 		const error: unknown = undefined;
 		if (isKnoudsError(error, 'CAPABILITY_DENIED')) {
 			expectTypeOf(error.code).toEqualTypeOf<'CAPABILITY_DENIED'>();
-			expectTypeOf(error.required).toEqualTypeOf<string>();
+			expectTypeOf(error.required).toEqualTypeOf<string | undefined>();
+			expectTypeOf(error).toEqualTypeOf<KnoudsErrorOf<'CAPABILITY_DENIED'>>();
 		}
 
 		if (isKnoudsError(error, 'PROVIDER_SUBMIT_FAILED')) {
-			expectTypeOf(error.providerStatus).toEqualTypeOf<number>();
+			expectTypeOf(error.providerStatus).toEqualTypeOf<number | undefined>();
 		}
 
 		if (isKnoudsError(error)) {
