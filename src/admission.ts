@@ -7,7 +7,7 @@ import {maxTimer} from './sleep.js';
 
 // A refusal carries the error the call would have met, as if the API had answered it: a latched answer
 // again, or the rate limit an earlier response announced.
-const answered = (status: number, body: unknown, stopReason: 'latched' | 'retry-after-too-long', retryAfterMs?: number): AttemptFailure => {
+const answered = (status: number, body: unknown, stopReason: 'latched' | 'retry-after-too-long' | 'total-timeout', retryAfterMs?: number): AttemptFailure => {
 	const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
 	const headers: Record<string, string> = {'content-type': 'application/json'};
 	if (retryAfterMs !== undefined) {
@@ -32,8 +32,7 @@ const refusal = (admission: Exclude<Admission, {kind: 'send'}>): AttemptFailure 
 		}
 
 		case 'gated': {
-			const seconds = Math.ceil(admission.retryAfterMs / 1000);
-			return answered(429, {error: `Rate limited: an earlier response asked this client to wait ${seconds} s more`, code: 'RATE_LIMIT_EXCEEDED'}, 'retry-after-too-long', admission.retryAfterMs);
+			return answered(429, {error: 'Rate limited: the client holds its requests while an earlier response\'s Retry-After runs', code: 'RATE_LIMIT_EXCEEDED'}, admission.reason, admission.retryAfterMs);
 		}
 
 		case 'deadline': {

@@ -26,7 +26,7 @@ window was expected to admit.
 export type Admission =
 	| Sent
 	| {readonly kind: 'latched'; readonly failure: LatchedFailure}
-	| {readonly kind: 'gated'; readonly retryAfterMs: number}
+	| {readonly kind: 'gated'; readonly retryAfterMs: number; readonly reason: 'retry-after-too-long' | 'total-timeout'}
 	| {readonly kind: 'deadline'};
 
 /** What came back for an attempt that got an answer. */
@@ -71,10 +71,11 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// Why an attempt must not wait `wait` ms at a closed gate: longer than the caller allows, or past the deadline.
 	const stopAtGate = (attempt: AttemptScope, wait: number, until: number): Admission | undefined => {
 		if (wait > attempt.maxRetryAfter) {
-			return {kind: 'gated', retryAfterMs: wait};
+			return {kind: 'gated', retryAfterMs: wait, reason: 'retry-after-too-long'};
 		}
 
-		return attempt.deadline !== undefined && until >= attempt.deadline ? {kind: 'deadline'} : undefined;
+		// Said as the rate limit it is, with the wait: a bare timeout would not say why nothing was sent.
+		return attempt.deadline !== undefined && until >= attempt.deadline ? {kind: 'gated', retryAfterMs: wait, reason: 'total-timeout'} : undefined;
 	};
 
 	// The configured per-minute pacer: evenly spaced slots, whatever was learned.

@@ -76,7 +76,9 @@ const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs
 		}
 
 		case 'total-timeout': {
-			return ` Stopped after ${attempts} attempts: the next wait would cross the total timeout.`;
+			return attempts === 0 && retryAfterMs !== undefined
+				? ` No request sent: an earlier response asked this client to wait ${seconds(retryAfterMs)} more, past the call's total timeout; requeue the call for later, or give it a longer \`totalTimeout\`.`
+				: ` Stopped after ${attempts} attempts: the next wait would cross the total timeout.`;
 		}
 
 		case 'should-retry': {

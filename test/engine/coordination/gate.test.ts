@@ -162,6 +162,22 @@ describe.each(clientSurfaces)('$name', surface => {
 		// Regression: knoudsRetry(ky) reported attempts 1 and "Not retried" for a call that sent nothing.
 		expect(error.attempts).toBe(0);
 		expect(error.message).toContain('No request sent');
+		// Said once: the body the refusal carries does not repeat the wait the message already gives.
+		expect(error.message.match(/asked this client to wait/g)).toHaveLength(1);
+	});
+
+	it('fails a new call whose total timeout ends before the gate opens with the rate-limit error and its wait, sending nothing', async () => {
+		useFakeClock();
+		const seen = arrivals();
+		api().get('/run').reply(seen.reply(...rateLimited(30)));
+		const client = surface.create({timeout: false, totalTimeout: 5000});
+		expect(knoudsErrorOf(await client({path: '/run'})).stopReason).toBe('total-timeout');
+		await vi.advanceTimersByTimeAsync(1000);
+		const error = knoudsErrorOf(await client({path: '/run'}));
+		expect(seen.times).toHaveLength(1);
+		expect(error).toMatchObject({status: 429, code: 'RATE_LIMIT_EXCEEDED', stopReason: 'total-timeout', attempts: 0, retryAfterMs: 29_000});
+		expect(error.message).toContain('No request sent: an earlier response asked this client to wait 29 s more, past the call\'s total timeout');
+		expect(vi.getTimerCount()).toBe(0);
 	});
 
 	it('rejects at once with the abort reason when the signal aborts a wait at the gate, and leaves no timer', async () => {
