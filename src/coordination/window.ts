@@ -7,10 +7,20 @@ through by (its `at`; none before one is learned) and whether it was that window
 */
 export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean};
 
-/** How long the record and a cycle's counters are remembered without news. */
+/** How long the record (and the widening of a learned window) is remembered without news. */
 export const memoryMs = 3_600_000;
 
-const counter = {initial: 0, max: Number.POSITIVE_INFINITY, ttlMs: memoryMs};
+/** The least a cycle's counters are kept after their last change: longer than any answer takes to come back. */
+export const cycleMemoryMs = 60_000;
+
+/**
+How long a cycle's counters are kept after a change at `now`: twice the cycle's age so far, within
+`cycleMemoryMs` and `memoryMs`. A counter is read only while its cycle runs, and by the 429 that ends it,
+so short cycles (a sub-second Retry-After) leave nothing behind for long, and long ones keep theirs.
+*/
+export const cycleTtl = (now: number, cycle: number): number => Math.min(memoryMs, Math.max(cycleMemoryMs, 2 * (now - cycle)));
+
+const counter = (ttlMs: number, max = Number.POSITIVE_INFINITY) => ({initial: 0, max, ttlMs});
 
 /**
 The rate-limit window a client's calls learn, over a store. One record holds the gate, the current
@@ -56,11 +66,12 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 	const takeLearned = async (now: number, cycle: number, learned: Learned): Promise<Sent | undefined> => {
 		const widened = Number(await store.get(key('widened', learned.at)) ?? 0);
 		const initial = learned.admitted + (Number.isFinite(widened) ? widened : 0);
-		if (await store.take(keysOf(cycle).slots, 1, {initial, ttlMs: memoryMs})) {
+		const ttlMs = cycleTtl(now, cycle);
+		if (await store.take(keysOf(cycle).slots, 1, {initial, ttlMs})) {
 			return {kind: 'send', sentAt: now, cycle, window: learned.at, probe: false};
 		}
 
-		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs: memoryMs})
+		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs})
 			? {kind: 'send', sentAt: now, cycle, window: learned.at, probe: true}
 			: undefined;
 	};
@@ -85,11 +96,13 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 			}
 
 			const keys = keysOf(admission.cycle);
-			await store.add(keys.admitted, 1, counter);
+			const ttlMs = cycleTtl(Date.now(), admission.cycle);
+			await store.add(keys.admitted, 1, counter(ttlMs));
 			if (admission.probe && admission.window !== undefined) {
-				await store.add(key('widened', admission.window), 1, counter);
-				await store.add(keys.slots, 1, counter);
-				await store.add(keys.probe, 1, {...counter, max: 1});
+				// Widening belongs to the learned window, which outlives its cycles: kept as long as the record.
+				await store.add(key('widened', admission.window), 1, counter(memoryMs));
+				await store.add(keys.slots, 1, counter(ttlMs));
+				await store.add(keys.probe, 1, counter(ttlMs, 1));
 			}
 		},
 
@@ -114,7 +127,7 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		/** Hands back the probe of an attempt whose answer taught nothing. */
 		async giveBackProbe(admission: Sent): Promise<void> {
 			if (admission.probe && admission.cycle !== undefined) {
-				await store.add(keysOf(admission.cycle).probe, 1, {...counter, max: 1});
+				await store.add(keysOf(admission.cycle).probe, 1, counter(cycleTtl(Date.now(), admission.cycle), 1));
 			}
 		},
 	};

@@ -84,4 +84,60 @@ describe('createWindow', () => {
 		advance(1.5 * 3_600_000);
 		expect((await window.read(now())).until).toBeGreaterThan(now());
 	});
+
+	it('keeps the store flat over hundreds of sub-second rate-limit cycles: a cycle\'s counters outlive it by about a minute, not an hour', async () => {
+		useFakeClock();
+		const inner = createMemoryStore();
+		const expiries = new Map<string, number>();
+		const track = (name: string, ttlMs: number): void => {
+			expiries.set(name, Date.now() + ttlMs);
+		};
+
+		const store: KnoudsStore = {
+			get: async name => inner.get(name),
+			async set(name, value, ttlMs) {
+				track(name, ttlMs);
+				return inner.set(name, value, ttlMs);
+			},
+			async add(name, delta, options) {
+				track(name, options.ttlMs);
+				return inner.add(name, delta, options);
+			},
+			async take(name, amount, options) {
+				track(name, options.ttlMs);
+				return inner.take(name, amount, options);
+			},
+			reserve: async (name, interval, now, ttlMs) => inner.reserve(name, interval, now, ttlMs),
+		};
+		const window = createWindow(store, key);
+		const live = (): number => [...expiries.values()].filter(expiry => expiry > Date.now()).length;
+		const liveAt: number[] = [];
+		for (let cycle = 0; cycle < 600; cycle++) {
+			// Three requests get through, the fourth meets a 429 that asks for 400 ms.
+			const sent: Sent[] = [];
+			for (let index = 0; index < 4; index++) {
+				const slot = await window.takeSlot(Date.now(), await window.read(Date.now()));
+				if (slot !== undefined) {
+					sent.push(slot);
+				}
+			}
+
+			for (const admission of sent.slice(0, -1)) {
+				await window.count(admission);
+			}
+
+			if (sent.length > 0) {
+				await window.closeGate(sent.at(-1)!, 400);
+			}
+
+			vi.advanceTimersByTime(500);
+			if (cycle === 200 || cycle === 599) {
+				liveAt.push(live());
+			}
+		}
+
+		// Five minutes in and ten minutes in hold the same number of keys: the last minute's cycles.
+		expect(liveAt[1]).toBeLessThanOrEqual(liveAt[0]! + 5);
+		expect(liveAt[1]).toBeLessThan(600);
+	});
 });
