@@ -20,9 +20,6 @@ export type KnoudsCatalogEntry = {
 const entry = (status: number, meaning: string, action: string, retryable: boolean, context: readonly string[] = []): KnoudsCatalogEntry =>
 	Object.freeze({status, meaning, action, retryable, context: Object.freeze([...context])});
 
-const fixRequest = 'Fix the request; sending it again unchanged will fail the same way.';
-const upgrade = 'Upgrade the plan tier.';
-
 /**
 Every error code the Knouds API documents, keyed by code. Codes are case-sensitive: `grant_exhausted` is lower-case.
 
@@ -35,10 +32,10 @@ knoudsErrorCatalog.grant_exhausted.action;
 ```
 */
 export const knoudsErrorCatalog = Object.freeze({
-	INVALID_INPUTS: entry(400, 'The body is malformed or misses required fields; `inputs` must be a non-array object.', fixRequest, false),
-	INVALID_SLUG: entry(400, 'The workflow slug or model internalName in the URL has invalid characters (lowercase letters, digits and hyphens only).', fixRequest, false),
-	INVALID_BODY: entry(400, 'The body is not valid JSON or misses required fields.', fixRequest, false),
-	INVALID_CAPABILITY: entry(400, 'A capability string given at key creation is malformed (unknown verb or bad slug pattern).', fixRequest, false),
+	INVALID_INPUTS: entry(400, 'The body is malformed or misses required fields; `inputs` must be a non-array object.', 'Fix the request body: send every required field, with `inputs` as a non-array object.', false),
+	INVALID_SLUG: entry(400, 'The workflow slug or model internalName in the URL has invalid characters (lowercase letters, digits and hyphens only).', 'Fix the workflow slug or model internalName in the URL: use only lowercase letters, digits and hyphens.', false),
+	INVALID_BODY: entry(400, 'The body is not valid JSON or misses required fields.', 'Send a valid JSON body with every required field.', false),
+	INVALID_CAPABILITY: entry(400, 'A capability string given at key creation is malformed (unknown verb or bad slug pattern).', 'Fix the capability string given at key creation: use a known verb and a valid slug pattern.', false),
 	ASYNC_NOT_SUPPORTED: entry(400, '`?async=true` was used on an endpoint whose provider has no polling-based async mode.', 'Use sync mode: drop `?async=true`.', false),
 	LEGACY_KEY_RETIRED: entry(401, 'The API key was created before May 2026 and is retired.', 'Regenerate the API key in the Developer Dashboard.', false),
 	INSUFFICIENT_CREDITS: entry(402, 'The credit balance is too low.', 'Top up credits.', false),
@@ -46,14 +43,14 @@ export const knoudsErrorCatalog = Object.freeze({
 	CAPABILITY_DENIED: entry(403, 'The key\'s capabilities do not cover this endpoint.', 'Regenerate the API key with the capability named in `required`, or upgrade the plan.', false, ['required']),
 	CAPABILITY_ABOVE_CEILING: entry(403, 'At key creation, a capability above the tier was requested.', 'Ask for fewer capabilities (see `attempted`), or upgrade the plan.', false, ['attempted']),
 	API_KEY_ACCESS_DENIED: entry(403, 'The free tier may not create API keys.', 'Upgrade to Pro to create API keys.', false),
-	MODEL_TIER_REQUIRED: entry(403, 'The model needs a higher plan tier.', upgrade, false),
+	MODEL_TIER_REQUIRED: entry(403, 'The model needs a higher plan tier.', 'Upgrade to a plan tier that includes this model.', false),
 	WORKFLOW_CAP_REACHED: entry(403, 'The free plan\'s workflow cap is reached.', 'Upgrade the plan, or delete a workflow.', false),
-	MODEL_NOT_FOUND: entry(404, 'The internalName in the URL matches no enabled model.', fixRequest, false),
-	EXECUTION_NOT_FOUND: entry(404, 'The execution id is not one of yours.', fixRequest, false),
+	MODEL_NOT_FOUND: entry(404, 'The internalName in the URL matches no enabled model.', 'Fix the model internalName in the URL: it matches no enabled model.', false),
+	EXECUTION_NOT_FOUND: entry(404, 'The execution id is not one of yours.', 'Fix the execution id: it is not one of yours.', false),
 	RATE_LIMIT_EXCEEDED: entry(429, 'The tier\'s per-minute request limit is exceeded.', 'Wait as long as `Retry-After` says, then retry.', true),
 	EXECUTION_FAILED: entry(500, 'A provider call failed.', 'Retry with exponential backoff.', true),
 	PROVIDER_SUBMIT_FAILED: entry(500, 'An async submit hit an upstream error, reported synchronously.', 'Retry if `providerStatus` is 5xx or 429; otherwise fix what the provider rejected (see `providerBody`).', true, ['providerStatus', 'providerBody']),
-	PROVIDER_RESPONSE_INCOMPLETE: entry(500, 'Polling finished but the provider\'s output lacked the expected result. Rare and transient; no credits were charged.', 'Retry.', true),
+	PROVIDER_RESPONSE_INCOMPLETE: entry(500, 'Polling finished but the provider\'s output lacked the expected result. Rare and transient; no credits were charged.', 'Retry; no credits were charged for the failed attempt.', true),
 } satisfies Record<string, KnoudsCatalogEntry>);
 
 /**
@@ -84,5 +81,5 @@ export const isKnoudsCode = (value: unknown): value is KnoudsCode =>
 /** Actions for the two documented errors that carry no code. */
 export const codelessActions: Readonly<Record<number, string>> = Object.freeze({
 	401: 'Check the `x-api-key` header: the key is missing, revoked or invalid.',
-	404: 'Check the workflow slug: it matches no workflow you own.',
+	404: 'No route or resource at this URL: check the base URL and path; for a workflow, no workflow you own has that slug.',
 });

@@ -2,6 +2,7 @@ import {readFileSync, readdirSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import ts from 'typescript';
 import {describe, expect, it} from 'vitest';
+import {codelessActions} from '../src/catalog.js';
 import {defaultPolicy, knoudsErrorCatalog, type PolicyKey} from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -10,6 +11,15 @@ const read = (name: string): string => readFileSync(`${root}${name}`, 'utf8');
 
 const policyRows = (markdown: string): Map<string, string[]> => new Map([...markdown.matchAll(/^\| `(\w+)` \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\w+) \|/gm)]
 	.map(([, key = '', ...cells]) => [key, cells]));
+
+type CodeRow = {readonly code: string | undefined; readonly status: number; readonly verdict: string; readonly action: string};
+
+/** The rows of README's "Every code and what it needs" table; `code` is undefined for a codeless row. */
+const codeRows = (markdown: string): CodeRow[] => {
+	const section = markdown.split(/^## Every code and what it needs$/m)[1]?.split(/^## /m)[0] ?? '';
+	return [...section.matchAll(/^\| (?:`(\w+)`|\(none\)) \| (\d{3}) \| ([^|]+?) \| (.+) \|$/gm)]
+		.map(([, code, status, verdict = '', action = '']) => ({code, status: Number(status), verdict, action}));
+};
 
 describe('the documentation', () => {
 	it.each(['README.md', 'docs/policy.md'])('%s publishes the default policy exactly as the code has it', name => {
@@ -29,13 +39,19 @@ describe('the documentation', () => {
 		expect(read('docs/benchmarks.svg')).toMatch(/^<svg /);
 	});
 
-	it('README lists every documented code with its status and default class', () => {
-		const rows = [...read('README.md').matchAll(/^\| `(\w+)` \| (\d{3}) \| (terminal|retry)/gm)];
-		expect(rows.map(([, code]) => code).sort()).toEqual(Object.keys(knoudsErrorCatalog).sort());
-		for (const [, code = '', status, verdict] of rows) {
+	it('README\'s table of codes states each code\'s status, default class and action exactly as knoudsErrorCatalog has them', () => {
+		const rows = codeRows(read('README.md'));
+		const documented = rows.filter(row => row.code !== undefined);
+		expect(documented.map(row => row.code).sort()).toEqual(Object.keys(knoudsErrorCatalog).sort());
+		for (const {code = '', status, verdict, action} of documented) {
 			const entry = knoudsErrorCatalog[code as keyof typeof knoudsErrorCatalog];
-			expect([Number(status), verdict === 'retry']).toEqual([entry.status, entry.retryable]);
+			expect({code, status, verdict, action}).toEqual({code, status: entry.status, verdict: entry.retryable ? 'retry' : 'terminal', action: entry.action});
 		}
+	});
+
+	it('README\'s table of codes gives the codeless 401 and 404 the actions codelessActions has, as terminal', () => {
+		const codeless = codeRows(read('README.md')).filter(row => row.code === undefined);
+		expect(codeless).toEqual(Object.entries(codelessActions).map(([status, action]) => ({code: undefined, status: Number(status), verdict: 'terminal', action})));
 	});
 
 	it('has TypeScript examples that compile against the public API', () => {

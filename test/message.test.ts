@@ -56,7 +56,7 @@ describe('actionFor', () => {
 
 	it('gives the documented actions for the codeless 401 and 404', () => {
 		expect(actionFor(facts(401))).toMatch(/`x-api-key`/);
-		expect(actionFor(facts(404))).toMatch(/workflow slug/);
+		expect(actionFor(facts(404))).toMatch(/check the base URL and path; for a workflow, no workflow you own has that slug/);
 	});
 
 	it('explains codeless failures by status', () => {

@@ -2,6 +2,7 @@
 import {readFile} from 'node:fs/promises';
 import {parseArgs} from 'node:util';
 import {createKnoudsSimulator, scenarios, type ScenarioInput} from '../testing/index.js';
+import {maxSeed} from '../testing/resolve-scenario.js';
 
 const usage = `Usage: knouds-sim [--port 8787] [--host 127.0.0.1] [--scenario <name>|<file.json>] [--seed <n>]
 
@@ -23,8 +24,30 @@ const loadScenario = async (value: string): Promise<ScenarioInput> => {
 	}
 };
 
+const numberOptions = new Set(['--port', '--seed']);
+
+/**
+The command line with `--port -1` read as `--port=-1`: parseArgs refuses a value that starts with a dash
+as ambiguous, and the checks below can then say what is wrong with the number.
+*/
+const commandLine = (args: readonly string[]): string[] => args.flatMap((arg, index) => {
+	const next = args[index + 1];
+	if (numberOptions.has(arg) && next !== undefined && /^-\d/.test(next)) {
+		return [`${arg}=${next}`];
+	}
+
+	return numberOptions.has(args[index - 1] ?? '') && /^-\d/.test(arg) ? [] : [arg];
+});
+
+/** A whole number from 0 to `max` written in digits only (Number('') is 0, Number('1e3') is 1000), else NaN. */
+const wholeNumber = (value: string, max: number): number => {
+	const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+	return number <= max ? number : Number.NaN;
+};
+
 const main = async (): Promise<void> => {
 	const {values} = parseArgs({
+		args: commandLine(process.argv.slice(2)),
 		options: {
 			port: {type: 'string', default: '8787'},
 			host: {type: 'string', default: '127.0.0.1'},
@@ -38,18 +61,18 @@ const main = async (): Promise<void> => {
 		return;
 	}
 
-	// Number('') is 0, so an empty value would quietly pick a free port: only digits count as a port.
-	const port = /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
-	if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-		throw new Error(`Expected \`--port\` to be a port number, got '${values.port}'.`);
+	// An empty value would quietly pick a free port: only digits count as a port.
+	const port = wholeNumber(values.port, 65_535);
+	if (Number.isNaN(port)) {
+		throw new Error(`Expected \`--port\` to be a port number from 0 to 65535 (0 picks a free port), got '${values.port}'.`);
 	}
 
-	if (values.seed !== undefined && !/^\d+$/.test(values.seed)) {
-		throw new Error(`Expected \`--seed\` to be a whole number, got '${values.seed}'.`);
+	const seed = values.seed === undefined ? undefined : wholeNumber(values.seed, maxSeed);
+	if (Number.isNaN(seed)) {
+		throw new Error(`Expected \`--seed\` to be a whole number from 0 to ${maxSeed} (2^32 - 1), got '${values.seed ?? ''}'.`);
 	}
 
 	const scenario = await loadScenario(values.scenario);
-	const seed = values.seed === undefined ? undefined : Number(values.seed);
 	const sim = await createKnoudsSimulator({
 		port,
 		host: values.host,

@@ -19,6 +19,9 @@ const scenarioName = (value: unknown, option: string): ScenarioName => {
 // Timers fire at once past 2^31 - 1 ms, so longer delays cannot be held.
 const maxDelay = 2_147_483_647;
 
+/** The largest seed a scenario takes: seeds are unsigned 32-bit integers. */
+export const maxSeed = 2 ** 32 - 1;
+
 const isMilliseconds = (value: unknown): boolean => typeof value === 'number' && value >= 0;
 
 const rateKeys = ['executionFailed', 'providerIncomplete', 'providerSubmitFailed', 'proxyError', 'resetBeforeRead', 'resetAfterRead', 'slow'] as const;
@@ -79,7 +82,7 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 		faults: {...base.faults, ...input.faults},
 		paths: {...base.paths, ...input.paths},
 	};
-	if (!Number.isInteger(scenario.seed) || scenario.seed < 0 || scenario.seed >= 2 ** 32) {
+	if (!Number.isInteger(scenario.seed) || scenario.seed < 0 || scenario.seed > maxSeed) {
 		fail('scenario.seed', 'an integer from 0 to 2^32 - 1', scenario.seed);
 	}
 

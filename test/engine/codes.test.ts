@@ -19,7 +19,7 @@ describe.each(surfaces)('$name', surface => {
 
 	it.each([
 		[401, 'Check the `x-api-key` header'],
-		[404, 'Check the workflow slug'],
+		[404, 'check the base URL and path'],
 	])('treats the codeless %i as terminal and names the action', async (status, action) => {
 		const seen = arrivals();
 		api().get('/run').times(3).reply(seen.reply(status, {error: 'Not allowed'}));

@@ -137,13 +137,24 @@ describe('the knouds-sim bin', () => {
 	}, 15_000);
 
 	it.each([
-		['--port', ['--port', '']],
-		['--port', ['--port', '80x']],
-		['--seed', ['--port', '0', '--seed', 'abc']],
-	])('exits with code 1 and names %s when its value is not a whole number', async (option, args) => {
+		[['--port', ''], 'Expected `--port` to be a port number from 0 to 65535 (0 picks a free port), got \'\'.'],
+		[['--port', '80x'], 'Expected `--port` to be a port number from 0 to 65535 (0 picks a free port), got \'80x\'.'],
+		[['--port', '-1'], 'Expected `--port` to be a port number from 0 to 65535 (0 picks a free port), got \'-1\'.'],
+		[['--port', '65536'], 'Expected `--port` to be a port number from 0 to 65535 (0 picks a free port), got \'65536\'.'],
+		[['--port', '0', '--seed', 'abc'], 'Expected `--seed` to be a whole number from 0 to 4294967295 (2^32 - 1), got \'abc\'.'],
+		[['--port', '0', '--seed', '-1'], 'Expected `--seed` to be a whole number from 0 to 4294967295 (2^32 - 1), got \'-1\'.'],
+		[['--port', '0', '--seed=-1'], 'Expected `--seed` to be a whole number from 0 to 4294967295 (2^32 - 1), got \'-1\'.'],
+		[['--port', '0', '--seed', '4294967296'], 'Expected `--seed` to be a whole number from 0 to 4294967295 (2^32 - 1), got \'4294967296\'.'],
+	])('exits with code 1 and says which values the option takes, for %j', async (args, message) => {
 		const sim = start(...args);
 		expect(await sim.exited).toBe(1);
-		expect(sim.stderr()).toContain(`\`${option}\``);
+		expect(sim.stderr()).toBe(`knouds-sim: ${message}\n`);
+	}, 15_000);
+
+	it('takes the largest seed a scenario allows', async () => {
+		const sim = start('--port', '0', '--seed', '4294967295');
+		await waitForOutput(sim, /listening on /);
+		expect(sim.stdout()).toContain('seed 4294967295');
 	}, 15_000);
 
 	it('prints its usage with --help and exits with code 0', async () => {

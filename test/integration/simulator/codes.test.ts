@@ -109,7 +109,7 @@ const cases: readonly TerminalCase[] = [
 	{
 		name: 'a run of a workflow slug the user does not own ends with the codeless 404',
 		status: 404, code: undefined, outcome: 'not-found', call: {key: pro, method: 'POST', path: 'v1/workflows/no-such-flow/run', json: {inputs: {}}},
-		action: 'Check the workflow slug',
+		action: 'no workflow you own has that slug',
 	},
 	{
 		name: 'an async submit the provider rejects with 422 ends with PROVIDER_SUBMIT_FAILED, not retried',
