@@ -4,6 +4,7 @@ import {admitted} from './admission.js';
 import type {PolicyKey} from './catalog.js';
 import {decide} from './decide.js';
 import type {KnoudsErrorInit} from './errors/knouds-error.js';
+import {explain, notResentText} from './errors/message.js';
 import {policyKeyOf, type Failure} from './failure.js';
 import type {ResolvedOptions} from './options.js';
 import {redactRequest} from './redact.js';
@@ -137,6 +138,10 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 
 		if (error.response) {
 			return error.response;
+		}
+
+		if (error.cause !== undefined && error.stopReason === 'not-idempotent') {
+			explain(error.cause, notResentText(request.method));
 		}
 
 		throw error.cause ?? error;

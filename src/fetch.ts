@@ -57,6 +57,10 @@ if (!response.ok) {
 ```
 */
 export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch => {
+	if (typeof options === 'function') {
+		throw new TypeError('Expected `options` to be an object, got a function. To send attempts through your own fetch, pass it as `createKnoudsFetch({fetch})`.');
+	}
+
 	const resolved = resolveOptions(options, fetchOptionKeys, 'createKnoudsFetch()');
 	if (options.fetch !== undefined && typeof options.fetch !== 'function') {
 		fail('fetch', 'a function with fetch\'s signature', options.fetch);

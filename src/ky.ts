@@ -2,6 +2,7 @@ import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHoo
 import {boundBodyReads, type BodyTimeout} from './ky-body-timeout.js';
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
+import {explain, notResentText} from './errors/message.js';
 import {resolveOptions, resolveTimeout, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
 import {hideProperty, redactRequest} from './redact.js';
 import {fail} from './validate.js';
@@ -12,6 +13,13 @@ const kyDefaultTimeout = 10_000;
 const redactKyError = (error: Error & {request?: Request}): void => {
 	if (error.request instanceof Request) {
 		hideProperty(error, 'request', redactRequest(error.request.url, error.request.method, error.request.headers));
+	}
+};
+
+// ky's NetworkError and TimeoutError say what failed; for a request not resent because it may have run, say why and what to do.
+const notResent = (error: Error, outcome: ReturnType<typeof outcomeOf>, method: string): void => {
+	if (outcome?.init.stopReason === 'not-idempotent') {
+		explain(error, notResentText(method));
 	}
 };
 
@@ -26,14 +34,17 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 		return new KnoudsError(error.response, {...init, request, options, attempts: outcome === undefined ? Math.max(1, call.sent.count) : call.sent.count});
 	}
 
+	const outcome = outcomeOf(error) ?? outcomeOf(error.cause);
 	if (outcomeOf(error)?.timeout !== undefined) {
 		const timeout = new TimeoutError(request);
 		redactKyError(timeout);
+		notResent(timeout, outcome, request.method);
 		return timeout;
 	}
 
 	if (isKyError(error)) {
 		redactKyError(error);
+		notResent(error, outcome, request.method);
 	}
 
 	return error;
@@ -164,6 +175,13 @@ export const knoudsRetry = (client: KyInstance, options: KnoudsRetryOptions = {}
 
 	if (!runsInitHooks(client)) {
 		throw new TypeError('Expected `client` to be a ky 2 instance: this one does not run `init` hooks (ky 1 or older), so knouds-retry could not retry its calls. Install ky 2.1 or later (`npm install ky@^2.1.0`), or use `createKnoudsFetch()`.');
+	}
+
+	// Options of createKnoudsFetch() that ky has already: say where they go instead of only that they are unknown.
+	const given: unknown = options;
+	const kyOwn = typeof given === 'object' && given !== null ? ['timeout', 'totalTimeout', 'fetch'].find(name => Object.hasOwn(given, name)) : undefined;
+	if (kyOwn !== undefined) {
+		throw new TypeError(`\`${kyOwn}\` is not an option of knoudsRetry(): set it on the ky client, as \`ky.create({${kyOwn}})\` or in a call's options, where ky reads it and knouds-retry follows it.`);
 	}
 
 	return wrap(client, resolveOptions(options, {}, 'knoudsRetry()'));

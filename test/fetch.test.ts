@@ -116,6 +116,10 @@ describe('createKnoudsFetch()', () => {
 		expect(bodies).toEqual(['{"inputs":{"prompt":"x"}}', '{"inputs":{"prompt":"x"}}']);
 	});
 
+	it('refuses a fetch given in place of the options, and says to pass it as {fetch}', () => {
+		expect(() => createKnoudsFetch(globalThis.fetch as never)).toThrow(new TypeError('Expected `options` to be an object, got a function. To send attempts through your own fetch, pass it as `createKnoudsFetch({fetch})`.'));
+	});
+
 	it('rejects invalid options with a TypeError that names them', () => {
 		expect(() => createKnoudsFetch({timeout: -1})).toThrow(new TypeError('Expected `timeout` to be a positive number of milliseconds or `false`, got -1.'));
 		expect(() => createKnoudsFetch({fetch: 'https://x' as never})).toThrow(/`fetch`/);

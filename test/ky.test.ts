@@ -149,6 +149,10 @@ describe('knoudsRetry()', () => {
 		expect(() => knoudsRetry(client(), {maxRetryAftr: 5} as never)).toThrow(/`maxRetryAftr` is not an option of knoudsRetry\(\)/);
 	});
 
+	it.each(['timeout', 'totalTimeout', 'fetch'])('refuses `%s` in its options and says to set it on the ky client', name => {
+		expect(() => knoudsRetry(client(), {[name]: 1000})).toThrow(new TypeError(`\`${name}\` is not an option of knoudsRetry(): set it on the ky client, as \`ky.create({${name}})\` or in a call's options, where ky reads it and knouds-retry follows it.`));
+	});
+
 	it('refuses a ky 1 client when it is wrapped, since ky 1 runs no init hooks and its calls would go unretried', () => {
 		expect(() => knoudsRetry(ky1.create({}) as unknown as KyInstance)).toThrow(new TypeError('Expected `client` to be a ky 2 instance: this one does not run `init` hooks (ky 1 or older), so knouds-retry could not retry its calls. Install ky 2.1 or later (`npm install ky@^2.1.0`), or use `createKnoudsFetch()`.'));
 	});

@@ -86,7 +86,7 @@ const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs
 		}
 
 		case 'retry-budget': {
-			return ' Not retried: the client\'s retry budget is spent (many failures, few successes lately); the API may be down.';
+			return ' Not retried: the client\'s retry budget is spent (many failures, few successes lately), and it bounds retries across all calls whatever the policy allows; the API may be down. Raise `retryBudget`, or set it to `false`, to retry more.';
 		}
 
 		case 'latched': {
@@ -113,4 +113,23 @@ export const messageFor = (facts: Facts & {
 }): string => {
 	const label = facts.code === undefined ? `HTTP ${facts.status}` : `${clip(facts.code, 80)} (${facts.status})`;
 	return `Knouds API error ${label} on ${facts.method} ${facts.url}: ${summaryOf(facts)}. ${actionFor(facts)}${stopText(facts.stopReason, facts.attempts, facts.retryAfterMs)}`;
+};
+
+/**
+What a network error or timeout that was not resent says besides its own message: why a request that may
+have run was not sent again, and what to do.
+*/
+export const notResentText = (method: string): string =>
+	`Not resent: the ${method} may have reached the server and run, and ${method} is not in \`idempotentMethods\`. Check whether it took effect before sending it again; if it is safe to repeat, add '${method}' to \`idempotentMethods\`.`;
+
+/**
+Adds `text` to an error's message, for errors whose class this library does not own (the platform's
+TypeError or DOMException, ky's errors): an own property shadows the one the class defines.
+*/
+export const explain = (error: Error, text: string): void => {
+	try {
+		Object.defineProperty(error, 'message', {value: `${error.message} ${text}`, enumerable: false, writable: true, configurable: true});
+	} catch {
+		// A frozen error keeps its message.
+	}
 };

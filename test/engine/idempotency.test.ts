@@ -13,6 +13,19 @@ describe.each(surfaces)('$name', surface => {
 		expect(scope.pendingMocks()).toHaveLength(1);
 	});
 
+	it('says why a POST lost to a network error was not resent, and what to do', async () => {
+		api().post('/run').replyWithError(socketError('ECONNRESET'));
+		const outcome = await surface.run({path: '/run', method: 'POST', json: {inputs: {}}}, noWait);
+		const error = outcome.kind === 'thrown' ? outcome.error as Error : undefined;
+		expect(error?.message).toMatch(/^(fetch failed|Request failed due to a network error: POST \S+) Not resent: the POST may have reached the server and run, and POST is not in `idempotentMethods`\. Check whether it took effect before sending it again; if it is safe to repeat, add 'POST' to `idempotentMethods`\.$/);
+	});
+
+	it('says nothing of resending when a GET ran out of retries after network errors', async () => {
+		api().get('/run').times(4).replyWithError(socketError('ECONNRESET'));
+		const outcome = await surface.run({path: '/run'}, noWait);
+		expect(outcome.kind === 'thrown' && (outcome.error as Error).message).not.toContain('Not resent');
+	});
+
 	it('resends a GET after a connection reset', async () => {
 		const scope = api().get('/run').replyWithError(socketError('ECONNRESET')).get('/run').reply(200, {ok: true});
 		expect(await surface.run({path: '/run'}, noWait)).toEqual({kind: 'ok', status: 200, body: {ok: true}});

@@ -106,6 +106,18 @@ describe.each(surfaces)('$name', surface => {
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
+	it('says why a POST that timed out was not resent, and what to do', async () => {
+		useFakeClock();
+		const calls: number[] = [];
+		const done = surface.run({path: '/run', method: 'POST', json: {inputs: {}}}, {fetch: hangingFetch(1, calls), timeout: 1000});
+		await until(() => calls.length === 1);
+		await vi.advanceTimersByTimeAsync(1000);
+		const outcome = await done;
+		expect(calls).toHaveLength(1);
+		expect(outcome.kind === 'thrown' && isTimeout(outcome.error)).toBe(true);
+		expect(outcome.kind === 'thrown' && (outcome.error as Error).message).toMatch(/ Not resent: the POST may have reached the server and run, and POST is not in `idempotentMethods`\./);
+	});
+
 	it('times an attempt out even through a fetch that ignores its signal', async () => {
 		useFakeClock();
 		const calls: number[] = [];

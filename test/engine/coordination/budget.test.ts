@@ -87,11 +87,11 @@ describe.each(clientSurfaces)('$name', surface => {
 		expect(errors.every(error => error.stopReason === 'retries-exhausted' && error.attempts === 4)).toBe(true);
 	});
 
-	it('says in the error message that the retry budget stopped the call', async () => {
+	it('says in the error message that the retry budget stopped the call, even one whose policy asked for more retries, and how to retry more', async () => {
 		outage(1);
-		const error = knoudsErrorOf(await surface.create({...instant, retryBudget: {burst: 0}})({path: '/run'}));
+		const error = knoudsErrorOf(await surface.create({...instant, retryBudget: {burst: 0}, policy: {EXECUTION_FAILED: 10}})({path: '/run'}));
 		expect(error.stopReason).toBe('retry-budget');
-		expect(error.message).toMatch(/^Knouds API error EXECUTION_FAILED \(500\) on GET .*retry budget is spent/);
+		expect(error.message).toMatch(/^Knouds API error EXECUTION_FAILED \(500\) on GET .*retry budget is spent .* whatever the policy allows; the API may be down\. Raise `retryBudget`, or set it to `false`, to retry more\.$/);
 	});
 });
 
