@@ -140,7 +140,9 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 			return error.response;
 		}
 
-		if (error.cause !== undefined && error.stopReason === 'not-idempotent') {
+		// Only a timeout error of this layer's own says why it was not resent: the platform's network errors
+		// keep their message, which other layers (ky, is-network-error) match exactly to recognise them.
+		if (error.timeout !== undefined && error.cause !== undefined && error.stopReason === 'not-idempotent') {
 			explain(error.cause, notResentText(request.method));
 		}
 
