@@ -35,28 +35,46 @@ const processed = async (error: Error, timeout: BodyTimeout): Promise<Error> => 
 };
 
 // Reads the body with `method`, giving up after `ms`: the read's network transfer is stopped, and the
-// read rejects with ky's TimeoutError after the beforeError hooks, as ky itself does.
-const raced = async <T>(response: Response, method: BodyMethod, timeout: BodyTimeout): Promise<T> => {
-	let timer: ReturnType<typeof setTimeout> | undefined;
+// read rejects with ky's TimeoutError after the beforeError hooks, as ky itself does. One promise and one
+// timer, as ky's own race has: this runs on every successful call.
+const raced = <T>(response: Response, method: BodyMethod, timeout: BodyTimeout): Promise<T> => new Promise<T>((resolve, reject) => {
+	let timedOut = false;
 	const read = (Response.prototype[method] as (this: Response) => Promise<T>).call(response);
-	const late = new Promise<'timeout'>(resolve => {
-		timer = setTimeout(() => {
-			resolve('timeout');
-		}, Math.min(timeout.ms, maxTimer));
-	});
-	try {
-		const result = await Promise.race([read, late]);
-		if (result !== 'timeout') {
-			return result;
-		}
-	} finally {
+	const timer = setTimeout(() => {
+		timedOut = true;
+		const error = new TimeoutError(timeout.request() ?? new Request(response.url || 'http://invalid.invalid/'));
+		abortBody(response, error);
+		processed(error, timeout).then(reject, reject);
+	}, Math.min(timeout.ms, maxTimer));
+	read.then(value => {
 		clearTimeout(timer);
+		if (!timedOut) {
+			resolve(value);
+		}
+	}, (error: unknown) => {
+		clearTimeout(timer);
+		if (!timedOut) {
+			reject(error);
+		}
+	});
+});
+
+// Lends the response a bounded `method` for one read: ky's shortcut calls it once; any later call reads
+// as the response's own method would. Assigned, not defined and deleted: this runs on every call.
+const lend = (response: unknown, method: BodyMethod, timeout: BodyTimeout): void => {
+	if (!(response instanceof Response) || Object.hasOwn(response, method)) {
+		return;
 	}
 
-	const error = new TimeoutError(timeout.request() ?? new Request(response.url || 'http://invalid.invalid/'));
-	abortBody(response, error);
-	read.catch(() => undefined);
-	throw await processed(error, timeout);
+	let used = false;
+	(response as unknown as Record<BodyMethod, () => Promise<unknown>>)[method] = function (this: Response) {
+		if (used) {
+			return (Response.prototype[method] as (this: Response) => Promise<unknown>).call(this);
+		}
+
+		used = true;
+		return raced(response, method, timeout);
+	};
 };
 
 /**
@@ -64,41 +82,28 @@ Bounds the body reads of a call's shortcuts (`.json()`, `.text()` and the rest) 
 ky does when it runs the attempts itself: the wrapped client hands ky `timeout: false`, since the engine
 bounds each attempt and the waits between them must not count.
 
-Only the shortcuts' own read is bounded, as with ky: the method is lent to the response for that one
-read, so a body read straight from the response stays unbounded, as it is with ky.
+Only the shortcuts' own read is bounded, as with ky (for `.json()`, reading the text, not parsing it):
+the method is lent to the response for that one read, so a body read straight from the response stays
+unbounded, as it is with ky.
 */
 export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeout): ResponsePromise<T> => {
 	const promise = result as unknown as Record<Shortcut, ((...args: unknown[]) => Promise<unknown>) | undefined>;
 	for (const shortcut of shortcuts) {
 		const original = promise[shortcut];
-		if (original === undefined) {
-			continue;
+		if (original !== undefined) {
+			const method: BodyMethod = shortcut === 'json' ? 'text' : shortcut;
+			promise[shortcut] = (...args: unknown[]) => {
+				// Registered before ky's shortcut awaits the response, so this runs first and the method is in place
+				// when ky reads; ky's shortcut itself is called at once, since it sets the Accept header before sending.
+				result.then(response => {
+					lend(response, method, timeout);
+				}, noop);
+				return original(...args);
+			};
 		}
-
-		const method: BodyMethod = shortcut === 'json' ? 'text' : shortcut;
-		promise[shortcut] = async (...args: unknown[]) => {
-			let lentTo: Response | undefined;
-			// Registered before ky's shortcut awaits the response, so this runs first and the method is in place
-			// when ky reads; ky's shortcut itself is called at once, since it sets the Accept header before sending.
-			void result.then(response => {
-				if (response instanceof Response && !Object.hasOwn(response, method)) {
-					lentTo = response;
-					Object.defineProperty(response, method, {configurable: true, writable: true, value: async (): Promise<unknown> => {
-						// Lent for one read: afterwards the response is as it was.
-						Reflect.deleteProperty(response, method);
-						return raced(response, method, timeout);
-					}});
-				}
-			}, () => undefined);
-			try {
-				return await original(...args);
-			} finally {
-				if (lentTo !== undefined) {
-					Reflect.deleteProperty(lentTo, method);
-				}
-			}
-		};
 	}
 
 	return result;
 };
+
+const noop = (): void => undefined;
