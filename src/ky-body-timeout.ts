@@ -54,6 +54,8 @@ const raced = <T>(response: Response, method: BodyMethod, timeout: BodyTimeout):
 	}, (error: unknown) => {
 		clearTimeout(timer);
 		if (!timedOut) {
+			// The read's own failure, passed on untouched as ky passes it.
+			// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
 			reject(error);
 		}
 	});
