@@ -6,6 +6,7 @@ import {decide} from './decide.js';
 import type {KnoudsErrorInit} from './errors/knouds-error.js';
 import {policyKeyOf, type Failure} from './failure.js';
 import type {ResolvedOptions} from './options.js';
+import {redactUrl} from './redact-url.js';
 import {redactRequest} from './redact.js';
 import {prepareRequest, type PreparedRequest} from './replay.js';
 import {sleep} from './sleep.js';
@@ -78,7 +79,7 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 		};
 		let decision = decide({...base, now: Date.now()});
 		let forced = false;
-		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: request.url};
+		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: redactUrl(request.url)};
 		if (options.shouldRetry) {
 			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(safeRequest(), call.sent.count), decision}));
 			// Decided again even for `undefined`: the callback took time, and the deadline may now be nearer.

@@ -1,8 +1,9 @@
 import {inspect} from 'node:util';
+import ky from 'ky';
 import {describe, expect, it} from 'vitest';
-import {api, knoudsBody, secretKey} from '../support/http.js';
-import {surfaces} from '../support/surfaces.js';
-import type {RetryEvent, ShouldRetryContext} from '../../src/index.js';
+import {api, knoudsBody, origin, secretKey} from '../support/http.js';
+import {knoudsErrorOf, surfaces} from '../support/surfaces.js';
+import {createKnoudsFetch, isKnoudsError, knoudsRetry, toKnoudsError, type KnoudsError, type RetryEvent, type ShouldRetryContext} from '../../src/index.js';
 
 const socketError = (code: string): Error => Object.assign(new Error(`socket failure ${code}`), {code});
 
@@ -60,5 +61,83 @@ describe.each(surfaces)('$name', surface => {
 		for (const rendering of renderings((outcome as {error: unknown}).error)) {
 			expect(rendering).not.toContain(secretKey);
 		}
+	});
+});
+
+/** A key given in the query string, as some clients do. */
+const querySecret = 'kq_live_QUERY-fedcba9876543210';
+
+// Credential parameters as users write them; each must read `[REDACTED]` wherever the URL shows up.
+const secretParameters = ['api_key', 'key', 'apikey', 'api-key', 'x-api-key', 'apiKey', 'token', 'access_token', 'Auth', 'password', 'client_secret', 'X-Amz-Signature', 'sig'];
+
+/** Every way the parts of an error that may hold a URL get written down. */
+const everything = (error: Error & {request?: Request; options?: unknown; response?: Response}): string[] => [
+	...renderings(error),
+	error.request?.url ?? '',
+	...renderings(error.options),
+	error.response?.url ?? '',
+];
+
+const expectNowhere = (secret: string, texts: readonly string[]): void => {
+	for (const text of texts) {
+		expect(text).not.toContain(secret);
+	}
+};
+
+describe.each(surfaces)('$name with credentials outside the x-api-key header', surface => {
+	it.each(secretParameters)('keeps a key in the %s query parameter out of the KnoudsError, and keeps the rest of the URL', async name => {
+		api().post('/run').query(true).reply(403, knoudsBody('CAPABILITY_DENIED', 'Insufficient capability', {required: 'model:run'}));
+		const error = knoudsErrorOf(await surface.run({path: `/run?model=flux&${name}=${querySecret}&page=2`, method: 'POST', json: {inputs: {}}}));
+		expectNowhere(querySecret, everything(error));
+		expect(error.request.url).toBe(`${origin}/run?model=flux&${name}=[REDACTED]&page=2`);
+		expect(error.message).toContain(`on POST ${origin}/run?model=flux&${name}=[REDACTED]&page=2:`);
+	});
+
+	it('keeps a query key out of every onRetry event and shouldRetry context', async () => {
+		api().get('/run').query(true).reply(500, knoudsBody('EXECUTION_FAILED')).get('/run').query(true).replyWithError(socketError('ECONNRESET')).get('/run').query(true).reply(200, {});
+		const seen: Array<RetryEvent | ShouldRetryContext> = [];
+		const outcome = await surface.run({path: `/run?access_token=${querySecret}`}, {
+			random: () => 0,
+			onRetry(event) {
+				seen.push(event);
+			},
+			shouldRetry(context) {
+				seen.push(context);
+				return undefined;
+			},
+		});
+		expect(outcome.kind).toBe('ok');
+		expect(seen).toHaveLength(4);
+		expect(seen.map(item => item.url)).toEqual(Array.from({length: 4}, () => `${origin}/run?access_token=[REDACTED]`));
+		expectNowhere(querySecret, seen.flatMap(item => [...renderings(item), ...everything(item.error)]));
+	});
+});
+
+describe('knoudsRetry(ky) with credentials outside the x-api-key header', () => {
+	it('keeps a key given in searchParams out of the KnoudsError', async () => {
+		api().get('/run').query(true).reply(403, knoudsBody('CAPABILITY_DENIED', 'denied', {required: 'model:run'}));
+		const client = knoudsRetry(ky.create({baseUrl: `${origin}/`, headers: {'x-api-key': secretKey}}));
+		const error: unknown = await client.get('run', {searchParams: {api_key: querySecret, model: 'flux'}}).catch((error_: unknown) => error_);
+		expect(isKnoudsError(error)).toBe(true);
+		expect((error as KnoudsError).request.url).toBe(`${origin}/run?api_key=[REDACTED]&model=flux`);
+		expectNowhere(querySecret, everything(error as KnoudsError));
+	});
+
+	it('keeps a key in a baseUrl query out of the options the KnoudsError keeps', async () => {
+		api().get('/v1/run').query(true).reply(403, knoudsBody('CAPABILITY_DENIED', 'denied', {required: 'model:run'}));
+		const client = knoudsRetry(ky.create({baseUrl: `${origin}/v1/?key=${querySecret}`}));
+		const error: unknown = await client.get('run').catch((error_: unknown) => error_);
+		expect((error as KnoudsError).options.baseUrl).toBe(`${origin}/v1/?key=[REDACTED]`);
+		expectNowhere(querySecret, everything(error as KnoudsError));
+	});
+});
+
+describe('createKnoudsFetch with credentials outside the x-api-key header', () => {
+	it('redacts the key of a Request it is given, and its query', async () => {
+		api().get('/run').query(true).reply(403, knoudsBody('CAPABILITY_DENIED', 'denied', {required: 'model:run'}));
+		const response = await createKnoudsFetch()(new Request(`${origin}/run?apikey=${querySecret}`, {headers: {'x-api-key': secretKey}}));
+		const error = await toKnoudsError(response);
+		expectNowhere(querySecret, everything(error!));
+		expectNowhere(secretKey, everything(error!));
 	});
 });
