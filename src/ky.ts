@@ -2,7 +2,10 @@ import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHoo
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {resolveOptions, resolveTimeout, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
+import {guardCalls} from './ky-guard.js';
+import {redactError} from './redact-error.js';
 import {hideProperty, redactRequest} from './redact.js';
+import {secretsOfCall} from './secret-values.js';
 import {fail} from './validate.js';
 
 // ky's own default per-attempt timeout, kept so that wrapping a client does not change it.
@@ -28,14 +31,15 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 	if (outcomeOf(error)?.timeout !== undefined) {
 		const timeout = new TimeoutError(request);
 		redactKyError(timeout);
-		return timeout;
+		return redactError(timeout, secretsOfCall(request, undefined)) as Error;
 	}
 
 	if (isKyError(error)) {
 		redactKyError(error);
 	}
 
-	return error;
+	// ky's messages quote the URL, query included.
+	return redactError(error, secretsOfCall(request, undefined)) as Error;
 };
 
 // ky's retry stays on only for `ky.retry()` forced from the user's afterResponse hooks; every failure is ours alone.
@@ -74,7 +78,7 @@ const wrap = (raw: KyInstance, options: ResolvedOptions): KyInstance => {
 		extend: (defaults: Parameters<KyInstance['extend']>[0]) => wrap(raw.extend(defaults), options),
 		create: (defaults?: Options) => wrap(raw.create(defaults), options),
 	});
-	return instance;
+	return guardCalls(instance);
 };
 
 /**
