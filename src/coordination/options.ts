@@ -1,3 +1,4 @@
+import {expectKnownKeys, expectPlainObject} from '../option-object.js';
 import {fail, isRecord} from '../validate.js';
 import {createMemoryStore, type KnoudsStore} from './store.js';
 
@@ -79,11 +80,24 @@ const resolveBudget = (value: unknown): ResolvedCoordination['budget'] => {
 	}
 
 	const budget = value ?? {};
-	if (!isRecord(budget)) {
-		return fail('retryBudget', '`false` or `{burst, earn}`', value);
-	}
+	expectPlainObject('retryBudget', budget, '`false` or `{burst, earn}`');
+	expectKnownKeys('retryBudget', budget, ['burst', 'earn'], 'a setting of `retryBudget`');
 
 	return {burst: positive('retryBudget.burst', budget['burst'], 10, true) ?? 10, earn: positive('retryBudget.earn', budget['earn'], 0.1, true) ?? 0.1};
+};
+
+const resolvePace = (value: unknown): number | undefined => {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	expectPlainObject('rateLimit', value, '`{requestsPerMinute}`');
+	expectKnownKeys('rateLimit', value, ['requestsPerMinute'], 'a setting of `rateLimit`');
+	if (value['requestsPerMinute'] === undefined) {
+		fail('rateLimit', '`{requestsPerMinute}`', value);
+	}
+
+	return positive('rateLimit.requestsPerMinute', value['requestsPerMinute'], undefined);
 };
 
 const methods = ['get', 'set', 'add', 'take', 'reserve'] as const;
@@ -96,20 +110,13 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 	}
 
 	const latch: unknown = options.latch ?? {};
-	if (!isRecord(latch) || (latch['deadKey'] !== undefined && typeof latch['deadKey'] !== 'boolean')) {
-		fail('latch', '`{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`', latch);
+	const latchShape = '`{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`';
+	expectPlainObject('latch', latch, latchShape);
+	if (latch['deadKey'] !== undefined && typeof latch['deadKey'] !== 'boolean') {
+		fail('latch', latchShape, latch);
 	}
 
-	const latchKeys = ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'];
-	const unknownLatch = Object.keys(latch).find(key => !latchKeys.includes(key));
-	if (unknownLatch !== undefined) {
-		fail(`latch.${unknownLatch}`, `one of ${latchKeys.map(key => `\`${key}\``).join(', ')}`, unknownLatch, 'is not a latch');
-	}
-
-	const rateLimit: unknown = options.rateLimit;
-	if (rateLimit !== undefined && (!isRecord(rateLimit) || rateLimit['requestsPerMinute'] === undefined)) {
-		fail('rateLimit', '`{requestsPerMinute}`', rateLimit);
-	}
+	expectKnownKeys('latch', latch, ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'], 'a latch');
 
 	const store: unknown = options.store ?? createMemoryStore();
 	if (!isRecord(store) || !methods.every(method => typeof store[method] === 'function')) {
@@ -124,7 +131,7 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 			credits: positive('latch.INSUFFICIENT_CREDITS', latch['INSUFFICIENT_CREDITS'], undefined),
 			grant: positive('latch.grant_exhausted', latch['grant_exhausted'], undefined),
 		},
-		requestsPerMinute: positive('rateLimit.requestsPerMinute', rateLimit?.['requestsPerMinute'], undefined),
+		requestsPerMinute: resolvePace(options.rateLimit),
 		store: store as unknown as KnoudsStore,
 	};
 };
