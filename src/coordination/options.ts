@@ -1,4 +1,5 @@
 import {expectKnownKeys, expectPlainObject} from '../option-object.js';
+import {maxTimer} from '../sleep.js';
 import {fail, isRecord} from '../validate.js';
 import {createMemoryStore, type KnoudsStore} from './store.js';
 
@@ -86,6 +87,10 @@ const resolveBudget = (value: unknown): ResolvedCoordination['budget'] => {
 	return {burst: positive('retryBudget.burst', budget['burst'], 10, true) ?? 10, earn: positive('retryBudget.earn', budget['earn'], 0.1, true) ?? 0.1};
 };
 
+// The slowest pace a timer can keep: the pacer waits 60000 / requestsPerMinute ms between requests, and
+// a timer cannot wait past 2^31 - 1 ms. Rounded up, so that the figure the message gives is accepted.
+const slowestPace = Math.ceil(60_000 / maxTimer * 1e6) / 1e6;
+
 const resolvePace = (value: unknown): number | undefined => {
 	if (value === undefined) {
 		return undefined;
@@ -97,7 +102,13 @@ const resolvePace = (value: unknown): number | undefined => {
 		fail('rateLimit', '`{requestsPerMinute}`', value);
 	}
 
-	return positive('rateLimit.requestsPerMinute', value['requestsPerMinute'], undefined);
+	const perMinute = positive('rateLimit.requestsPerMinute', value['requestsPerMinute'], undefined);
+	if (perMinute !== undefined && 60_000 / perMinute > maxTimer) {
+		fail('rateLimit.requestsPerMinute', `a number of at least ${slowestPace} (one request every 24.8 days)`, perMinute,
+			`is ${perMinute}, which spaces requests ${60_000 / perMinute} ms apart, longer than a timer can wait (${maxTimer} ms, about 24.8 days)`);
+	}
+
+	return perMinute;
 };
 
 const methods = ['get', 'set', 'add', 'take', 'reserve'] as const;

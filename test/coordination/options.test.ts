@@ -242,6 +242,12 @@ describe('resolveCoordination refusals of misspelt and misshapen settings', () =
 		refuses({[name]: value}, message);
 	});
 
+	it('refuses a requestsPerMinute so small that its spacing is longer than a timer can wait, saying the smallest it takes', () => {
+		refuses({rateLimit: {requestsPerMinute: 1e-300}}, '`rateLimit.requestsPerMinute` is 1e-300, which spaces requests 6e+304 ms apart, longer than a timer can wait (2147483647 ms, about 24.8 days); expected a number of at least 0.000028 (one request every 24.8 days).');
+		expect(() => resolve({rateLimit: {requestsPerMinute: 0.000_027_9}})).toThrow(/is 0\.0000279, which spaces requests 2150537634\.4086\d* ms apart, longer than a timer can wait/);
+		expect(resolve({rateLimit: {requestsPerMinute: 0.000_028}}).requestsPerMinute).toBe(0.000_028);
+	});
+
 	it('makes both public surfaces refuse a misspelt nested setting at creation', () => {
 		const message = '`retryBudget.brust` is not a setting of `retryBudget` (did you mean `burst`?); expected one of `burst`, `earn`.';
 		expect(() => createKnoudsFetch({retryBudget: {brust: 2}} as unknown as KnoudsFetchOptions)).toThrow(new TypeError(message));
