@@ -7,8 +7,11 @@ import type {KnoudsErrorInit} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
 import {policyKeyOf, type Failure} from './failure.js';
 import type {ResolvedOptions} from './options.js';
+import {redactError} from './redact-error.js';
+import {redactUrl} from './redact-url.js';
 import {redactRequest} from './redact.js';
 import {prepareRequest, type PreparedRequest} from './replay.js';
+import {secretsOfCall} from './secret-values.js';
 import {sleep} from './sleep.js';
 
 export type {CallSettings} from './attempt.js';
@@ -38,12 +41,23 @@ resolves with the final response (body unread) or rejects with the final network
 The first attempt runs on its own, so that a call that succeeds at once costs no more than it must:
 p-retry is entered at the first failure, which its first run hands back to it, so every failure is
 decided by p-retry alike.
+
+Whatever it rejects with has the call's credentials redacted (see `redactError`): fetch refuses a key
+pasted with a newline by quoting it.
 */
 export const execute = async (options: ResolvedOptions, input: string | URL | Request, init: RequestInit | undefined, call: CallSettings): Promise<Response> => {
-	const request = prepareRequest(input, init);
-	// As p-retry does around each attempt: nothing is sent for a call aborted already, and an abort that
-	// lands while the answer arrives wins over it.
-	request.signal?.throwIfAborted();
+	// Read from the arguments as given, and only once something failed: the success path pays nothing.
+	const secrets = (): string[] => secretsOfCall(input, init);
+	let request: PreparedRequest;
+	try {
+		request = prepareRequest(input, init);
+		// As p-retry does around each attempt: nothing is sent for a call aborted already, and an abort that
+		// lands while the answer arrives wins over it.
+		request.signal?.throwIfAborted();
+	} catch (error) {
+		throw redactError(error, secrets());
+	}
+
 	let first: unknown;
 	try {
 		const response = await admitted(options, request, call, runAttempt);
@@ -53,16 +67,22 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		first = error;
 	}
 
-	return retry(options, request, call, first);
+	try {
+		return await retry(options, request, call, first, secrets);
+	} catch (error) {
+		throw redactError(error, secrets());
+	}
 };
 
 // From the first failure on: p-retry's loop, whose first run rethrows that failure.
-const retry = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, firstFailure: unknown): Promise<Response> => {
+const retry = async (options: ResolvedOptions, request: PreparedRequest, call: CallSettings, firstFailure: unknown, secrets: () => string[]): Promise<Response> => {
 	const retriesByKey = new Map<PolicyKey | undefined, number>();
 	const statusOf = (failure: Failure): number | undefined => failure.kind === 'http' ? failure.status : undefined;
 	// Redacted once per call, and only when a failure needs it.
 	let redacted: Request | undefined;
 	const safeRequest = (): Request => (redacted ??= redactRequest(request.url, request.method, request.headers));
+	// Callbacks see the failure's error with the call's credentials redacted, as the caller would.
+	const publicError = (failure: AttemptFailure): Error => redactError(failure.publicError(safeRequest(), call.sent.count), secrets()) as Error;
 
 	const shouldRetry = async (failure: AttemptFailure, attempt: number): Promise<boolean> => {
 		const key = policyKeyOf(failure.failure);
@@ -79,9 +99,9 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 		};
 		let decision = decide({...base, now: Date.now()});
 		let forced = false;
-		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: request.url};
+		const facts = {attempt, code: key, status: statusOf(failure.failure), method: request.method, url: redactUrl(request.url)};
 		if (options.shouldRetry) {
-			const verdict = await options.shouldRetry(Object.freeze({...facts, error: failure.publicError(safeRequest(), call.sent.count), decision}));
+			const verdict = await options.shouldRetry(Object.freeze({...facts, error: publicError(failure), decision}));
 			// Decided again even for `undefined`: the callback took time, and the deadline may now be nearer.
 			decision = decide({...base, now: Date.now(), force: typeof verdict === 'boolean' ? verdict : undefined});
 			forced = verdict === true;
@@ -103,7 +123,7 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 		// before user code runs, so that an onRetry that throws cannot hold it.
 		failure.response?.body?.cancel().catch(() => undefined);
 		retriesByKey.set(decision.key, retriesSoFar + 1);
-		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: failure.publicError(safeRequest(), call.sent.count)}));
+		options.onRetry?.(Object.freeze({...facts, delay: decision.delay, source: decision.source, error: publicError(failure)}));
 		await sleep(decision.delay, request.signal);
 		return true;
 	};

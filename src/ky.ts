@@ -4,7 +4,10 @@ import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
 import {resolveOptions, resolveTimeout, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
+import {guardCalls} from './ky-guard.js';
+import {redactError} from './redact-error.js';
 import {hideProperty, redactRequest} from './redact.js';
+import {secretsOfCall} from './secret-values.js';
 import {fail} from './validate.js';
 
 // ky's own default per-attempt timeout, kept so that wrapping a client does not change it.
@@ -39,7 +42,7 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 		const timeout = new TimeoutError(request);
 		redactKyError(timeout);
 		notResent(timeout, outcome, request.method);
-		return timeout;
+		return redactError(timeout, secretsOfCall(request, undefined)) as Error;
 	}
 
 	if (isKyError(error)) {
@@ -47,7 +50,8 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 		notResent(error, outcome, request.method);
 	}
 
-	return error;
+	// ky's messages quote the URL, query included.
+	return redactError(error, secretsOfCall(request, undefined)) as Error;
 };
 
 // ky's retry stays on only for `ky.retry()` forced from the user's afterResponse hooks; every failure is ours alone.
@@ -148,7 +152,7 @@ const wrap = (raw: KyInstance, options: ResolvedOptions): KyInstance => {
 		extend: (defaults: Parameters<KyInstance['extend']>[0]) => wrap(raw.extend(defaults), options),
 		create: (defaults?: Options) => wrap(raw.create(defaults), options),
 	});
-	return instance;
+	return guardCalls(instance);
 };
 
 /**

@@ -2,6 +2,8 @@ import type {PolicyKey} from './catalog.js';
 import {createCoordinator, type Coordinator} from './coordination/coordinator.js';
 import {coordinationOptionKeys, resolveCoordination, type CoordinationOptions} from './coordination/options.js';
 import type {Decision, DelaySource} from './decide.js';
+import {didYouMean} from './did-you-mean.js';
+import {expectPlainObject} from './option-object.js';
 import {resolvePolicy, type PolicyInput, type ResolvedPolicy} from './policy.js';
 import {fail} from './validate.js';
 
@@ -115,9 +117,10 @@ const optionalFunction = <T>(name: string, value: T): T => {
 Checks that an options object has only known keys.
 */
 export const checkKeys = (options: object, known: Readonly<Record<string, true>>, where: string): void => {
+	const names = Object.keys(known);
 	for (const key of Object.keys(options)) {
 		if (!Object.hasOwn(known, key)) {
-			fail(key, `one of ${Object.keys(known).map(k => `\`${k}\``).join(', ')}`, key, `is not an option of ${where}`);
+			fail(key, `one of ${names.map(k => `\`${k}\``).join(', ')}`, key, `is not an option of ${where}${didYouMean(key, names)}`);
 		}
 	}
 };
@@ -130,9 +133,7 @@ Validates the shared options and fills in defaults.
 export const resolveOptions = (input: KnoudsRetryOptions, extraKeys: Readonly<Record<string, true>>, where: string): ResolvedOptions => {
 	// Typed for callers, checked as what JavaScript callers may really pass.
 	const options: unknown = input;
-	if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-		return fail('options', 'an object', options);
-	}
+	expectPlainObject('options', options, 'an object');
 
 	checkKeys(options, {...sharedOptionKeys, ...extraKeys}, where);
 	const maxRetryAfter: unknown = input.maxRetryAfter ?? 60_000;

@@ -1,5 +1,6 @@
 import type {BackoffCurve, Jitter} from './backoff.js';
 import {policyKeys, type PolicyKey} from './catalog.js';
+import {expectKnownKeys, expectPlainObject} from './option-object.js';
 import {fail, suggest} from './validate.js';
 
 /**
@@ -82,7 +83,7 @@ export const defaultPolicy: ResolvedPolicy = Object.freeze({
 });
 
 const jitters: readonly Jitter[] = ['full', 'equal', 'none'];
-const codePolicyKeys: ReadonlySet<string> = new Set(['retries', 'minDelay', 'maxDelay', 'factor', 'jitter']);
+const codePolicyKeys: readonly string[] = ['retries', 'minDelay', 'maxDelay', 'factor', 'jitter'];
 
 const checkDelay = (name: string, value: unknown): void => {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -98,15 +99,8 @@ const resolveOne = (key: PolicyKey, input: unknown): ResolvedCodePolicy => {
 
 	const base = defaultPolicy[key] || fallbackPolicy;
 	const overrides: unknown = typeof input === 'number' ? {retries: input} : input;
-	if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-		return fail(name, '`false`, a number of retries, or an object', input);
-	}
-
-	for (const property of Object.keys(overrides)) {
-		if (!codePolicyKeys.has(property)) {
-			fail(`${name}.${property}`, `one of ${[...codePolicyKeys].map(k => `\`${k}\``).join(', ')}`, property, 'is not a known setting');
-		}
-	}
+	expectPlainObject(name, overrides, '`false`, a number of retries, or an object');
+	expectKnownKeys(name, overrides, codePolicyKeys, 'a known setting');
 
 	// `undefined` overrides are ignored, so spreading a partly filled object keeps the defaults.
 	const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
@@ -142,9 +136,7 @@ export const resolvePolicy = (input: unknown): ResolvedPolicy => {
 		return defaultPolicy;
 	}
 
-	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-		fail('policy', 'an object keyed by error code', input);
-	}
+	expectPlainObject('policy', input, 'an object keyed by error code');
 
 	const resolved: Record<PolicyKey, ResolvedCodePolicy> = {...defaultPolicy};
 	for (const [key, value] of Object.entries(input)) {

@@ -119,3 +119,21 @@ describe('resolveTimeout', () => {
 		}
 	});
 });
+
+describe('resolveOptions refusals of misspelt and misshapen options', () => {
+	const refuses = (options: unknown, message: string): void => {
+		expect(() => resolve(options)).toThrow(new TypeError(message));
+	};
+
+	it('refuses options given as a Map or a class instance, whose settings would be ignored', () => {
+		refuses(new Map([['maxRetryAfter', 0]]), '`options` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected an object.');
+		refuses(new (class Options {
+			maxRetryAfter = 0;
+		})(), '`options` is an instance of Options, not a plain object; expected an object.');
+	});
+
+	it('names the option a misspelt one looks like', () => {
+		expect(() => resolve({retryBuget: false})).toThrow(/^`retryBuget` is not an option of knoudsRetry\(\) \(did you mean `retryBudget`\?\); expected one of `policy`, /);
+		expect(() => resolve({MaxRetryAfter: 0})).toThrow(/^`MaxRetryAfter` is not an option of knoudsRetry\(\) \(did you mean `maxRetryAfter`\?\); expected one of /);
+	});
+});

@@ -1,3 +1,4 @@
+import {runInNewContext} from 'node:vm';
 import {describe, expect, it} from 'vitest';
 import {knoudsCodes, knoudsErrorCatalog} from '../src/catalog.js';
 import {defaultPolicy, fallbackPolicy, resolvePolicy} from '../src/policy.js';
@@ -124,5 +125,37 @@ describe('resolvePolicy validation', () => {
 		rejects(null, /`policy` to be an object keyed by error code, got null/);
 		rejects([], /`policy`.*got an array/);
 		rejects(3, /`policy`.*got 3/);
+	});
+});
+
+describe('resolvePolicy refusals of misspelt and misshapen settings', () => {
+	const refuses = (input: unknown, message: string): void => {
+		expect(() => resolvePolicy(input)).toThrow(new TypeError(message));
+	};
+
+	class Policy {
+		EXECUTION_FAILED = 5;
+	}
+
+	it('refuses a policy given as a Map, whose entries would be ignored', () => {
+		refuses(new Map([['EXECUTION_FAILED', 5]]), '`policy` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected an object keyed by error code.');
+	});
+
+	it('refuses a policy given as a class instance, and takes one from another realm or without a prototype', () => {
+		refuses(new Policy(), '`policy` is an instance of Policy, not a plain object; expected an object keyed by error code.');
+		expect(resolvePolicy(runInNewContext('({EXECUTION_FAILED: 5})')).EXECUTION_FAILED).toMatchObject({retries: 5});
+		expect(resolvePolicy(Object.assign(Object.create(null) as object, {EXECUTION_FAILED: 6})).EXECUTION_FAILED).toMatchObject({retries: 6});
+	});
+
+	it('refuses a code policy that is a Map or a class instance', () => {
+		refuses({EXECUTION_FAILED: new Map([['retries', 5]])}, '`policy.EXECUTION_FAILED` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected `false`, a number of retries, or an object.');
+		refuses({TIMEOUT: new (class Settings {
+			retries = 1;
+		})()}, '`policy.TIMEOUT` is an instance of Settings, not a plain object; expected `false`, a number of retries, or an object.');
+	});
+
+	it('names the setting a misspelt one in a code policy looks like', () => {
+		refuses({EXECUTION_FAILED: {maxDelays: 100}}, '`policy.EXECUTION_FAILED.maxDelays` is not a known setting (did you mean `maxDelay`?); expected one of `retries`, `minDelay`, `maxDelay`, `factor`, `jitter`.');
+		refuses({EXECUTION_FAILED: {jiter: 'none'}}, '`policy.EXECUTION_FAILED.jiter` is not a known setting (did you mean `jitter`?); expected one of `retries`, `minDelay`, `maxDelay`, `factor`, `jitter`.');
 	});
 });

@@ -1,5 +1,6 @@
-import {fail, isRecord} from '../validate.js';
+import {expectKnownKeys, expectPlainObject} from '../option-object.js';
 import {maxTimer} from '../sleep.js';
+import {fail, isRecord} from '../validate.js';
 import {resilientStore} from './resilient-store.js';
 import {createMemoryStore, isMemoryStore, type KnoudsStore} from './store.js';
 
@@ -102,11 +103,34 @@ const resolveBudget = (value: unknown): ResolvedCoordination['budget'] => {
 	}
 
 	const budget = value ?? {};
-	if (!isRecord(budget)) {
-		return fail('retryBudget', '`false` or `{burst, earn}`', value);
-	}
+	expectPlainObject('retryBudget', budget, '`false` or `{burst, earn}`');
+	expectKnownKeys('retryBudget', budget, ['burst', 'earn'], 'a setting of `retryBudget`');
 
 	return {burst: positive('retryBudget.burst', budget['burst'], 10, true) ?? 10, earn: positive('retryBudget.earn', budget['earn'], 0.1, true) ?? 0.1};
+};
+
+// The slowest pace a timer can keep: the pacer waits 60000 / requestsPerMinute ms between requests, and
+// a timer cannot wait past 2^31 - 1 ms. Rounded up, so that the figure the message gives is accepted.
+const slowestPace = Math.ceil(60_000 / maxTimer * 1e6) / 1e6;
+
+const resolvePace = (value: unknown): number | undefined => {
+	if (value === undefined) {
+		return undefined;
+	}
+
+	expectPlainObject('rateLimit', value, '`{requestsPerMinute}`');
+	expectKnownKeys('rateLimit', value, ['requestsPerMinute'], 'a setting of `rateLimit`');
+	if (value['requestsPerMinute'] === undefined) {
+		fail('rateLimit', '`{requestsPerMinute}`', value);
+	}
+
+	const perMinute = positive('rateLimit.requestsPerMinute', value['requestsPerMinute'], undefined);
+	if (perMinute !== undefined && 60_000 / perMinute > maxTimer) {
+		fail('rateLimit.requestsPerMinute', `a number of at least ${slowestPace} (one request every 24.8 days)`, perMinute,
+			`is ${perMinute}, which spaces requests ${60_000 / perMinute} ms apart, longer than a timer can wait (${maxTimer} ms, about 24.8 days)`);
+	}
+
+	return perMinute;
 };
 
 const methods = ['get', 'set', 'add', 'take', 'reserve'] as const;
@@ -119,20 +143,13 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 	}
 
 	const latch: unknown = options.latch ?? {};
-	if (!isRecord(latch) || (latch['deadKey'] !== undefined && typeof latch['deadKey'] !== 'boolean')) {
-		fail('latch', '`{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`', latch);
+	const latchShape = '`{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`';
+	expectPlainObject('latch', latch, latchShape);
+	if (latch['deadKey'] !== undefined && typeof latch['deadKey'] !== 'boolean') {
+		fail('latch', latchShape, latch);
 	}
 
-	const latchKeys = ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'];
-	const unknownLatch = Object.keys(latch).find(key => !latchKeys.includes(key));
-	if (unknownLatch !== undefined) {
-		fail(`latch.${unknownLatch}`, `one of ${latchKeys.map(key => `\`${key}\``).join(', ')}`, unknownLatch, 'is not a latch');
-	}
-
-	const rateLimit: unknown = options.rateLimit;
-	if (rateLimit !== undefined && (!isRecord(rateLimit) || rateLimit['requestsPerMinute'] === undefined)) {
-		fail('rateLimit', '`{requestsPerMinute}`', rateLimit);
-	}
+	expectKnownKeys('latch', latch, ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'], 'a latch');
 
 	const store: unknown = options.store ?? createMemoryStore();
 	if (!isRecord(store) || !methods.every(method => typeof store[method] === 'function')) {
@@ -162,7 +179,7 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 			credits: positive('latch.INSUFFICIENT_CREDITS', latch['INSUFFICIENT_CREDITS'], undefined),
 			grant: positive('latch.grant_exhausted', latch['grant_exhausted'], undefined),
 		},
-		requestsPerMinute: positive('rateLimit.requestsPerMinute', rateLimit?.['requestsPerMinute'], undefined),
+		requestsPerMinute: resolvePace(options.rateLimit),
 		store: resilientStore(store as unknown as KnoudsStore, faults),
 		guarded: !isMemoryStore(store as unknown as KnoudsStore),
 	};

@@ -4,7 +4,7 @@ import type {StopReason} from '../decide.js';
 import {boundedJson, maxJsonDepth} from '../bounded-json.js';
 import {errorBodyFromValue, parseErrorBody, type ErrorBody} from '../error-body.js';
 import {isTransient} from '../failure.js';
-import {hideProperty, redactHeaders, redactRequest} from '../redact.js';
+import {hideProperty, redactHeaders, redactOptionUrls, redactRequest, redactResponseUrl} from '../redact.js';
 import {messageFor} from './message.js';
 
 // What toJSON() keeps of a body: structured logs need the summary small, and a body can be a 1 MiB page.
@@ -54,7 +54,7 @@ const toErrorBody = (init: KnoudsErrorInit): ErrorBody => typeof init.body === '
 
 const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: Request): Readonly<NormalizedOptions> =>
 	Object.freeze({
-		...options,
+		...redactOptionUrls(options ?? {}),
 		method: request.method,
 		// The request copy is already redacted; ky's own options carry the original headers.
 		headers: options === undefined ? new Headers(request.headers) : redactHeaders(options.headers),
@@ -112,6 +112,7 @@ export class KnoudsError extends HTTPError {
 		const request = redactRequest(init.request?.url ?? (response.url || 'http://invalid.invalid/'), init.request?.method ?? 'GET', init.request?.headers);
 		const options = safeOptions(init.options, request);
 		super(response, request, options);
+		redactResponseUrl(response);
 		const parsed = toErrorBody(init);
 		hideProperty(this, 'request', request);
 		hideProperty(this, 'options', options);

@@ -202,3 +202,57 @@ describe('coordination options through the public surfaces', () => {
 		expect(() => knoudsRetry(ky.create(), options)).not.toThrow();
 	});
 });
+
+describe('resolveCoordination refusals of misspelt and misshapen settings', () => {
+	const refuses = (options: unknown, message: string): void => {
+		expect(() => resolve(options)).toThrow(new TypeError(message));
+	};
+
+	class Budget {
+		burst = 2;
+	}
+
+	it('refuses a misspelt retryBudget setting, naming the one it looks like', () => {
+		refuses({retryBudget: {brust: 2}}, '`retryBudget.brust` is not a setting of `retryBudget` (did you mean `burst`?); expected one of `burst`, `earn`.');
+		refuses({retryBudget: {burst: 2, Earn: 0.5}}, '`retryBudget.Earn` is not a setting of `retryBudget` (did you mean `earn`?); expected one of `burst`, `earn`.');
+	});
+
+	it('refuses an unknown retryBudget setting without a hint when none is close', () => {
+		refuses({retryBudget: {limit: 2}}, '`retryBudget.limit` is not a setting of `retryBudget`; expected one of `burst`, `earn`.');
+	});
+
+	it('refuses a misspelt rateLimit setting, naming the one it looks like', () => {
+		refuses({rateLimit: {requestPerMinute: 600}}, '`rateLimit.requestPerMinute` is not a setting of `rateLimit` (did you mean `requestsPerMinute`?); expected one of `requestsPerMinute`.');
+		refuses({rateLimit: {requestsPerMinute: 600, burst: 5}}, '`rateLimit.burst` is not a setting of `rateLimit`; expected one of `requestsPerMinute`.');
+	});
+
+	it('names the latch a misspelt one looks like', () => {
+		refuses({latch: {grant_exhaust: 1000}}, '`latch.grant_exhaust` is not a latch (did you mean `grant_exhausted`?); expected one of `deadKey`, `INSUFFICIENT_CREDITS`, `grant_exhausted`.');
+		refuses({latch: {GRANT_EXHAUSTED: 1000}}, '`latch.GRANT_EXHAUSTED` is not a latch (did you mean `grant_exhausted`?); expected one of `deadKey`, `INSUFFICIENT_CREDITS`, `grant_exhausted`.');
+	});
+
+	it.each([
+		['retryBudget', new Map([['burst', 2]]), '`retryBudget` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected `false` or `{burst, earn}`.'],
+		['retryBudget', new Budget(), '`retryBudget` is an instance of Budget, not a plain object; expected `false` or `{burst, earn}`.'],
+		['rateLimit', new Map([['requestsPerMinute', 600]]), '`rateLimit` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected `{requestsPerMinute}`.'],
+		['rateLimit', new (class Pace {
+			requestsPerMinute = 600;
+		})(), '`rateLimit` is an instance of Pace, not a plain object; expected `{requestsPerMinute}`.'],
+		['latch', new Map([['deadKey', false]]), '`latch` is an instance of Map, not a plain object (a Map\'s entries are not read as settings); expected `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`.'],
+		['latch', new Date(0), '`latch` is an instance of Date, not a plain object; expected `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`.'],
+	])('refuses a %s that is not a plain object, saying what it is: %o', (name, value, message) => {
+		refuses({[name]: value}, message);
+	});
+
+	it('refuses a requestsPerMinute so small that its spacing is longer than a timer can wait, saying the smallest it takes', () => {
+		refuses({rateLimit: {requestsPerMinute: 1e-300}}, '`rateLimit.requestsPerMinute` is 1e-300, which spaces requests 6e+304 ms apart, longer than a timer can wait (2147483647 ms, about 24.8 days); expected a number of at least 0.000028 (one request every 24.8 days).');
+		expect(() => resolve({rateLimit: {requestsPerMinute: 0.000_027_9}})).toThrow(/is 0\.0000279, which spaces requests 2150537634\.4086\d* ms apart, longer than a timer can wait/);
+		expect(resolve({rateLimit: {requestsPerMinute: 0.000_028}}).requestsPerMinute).toBe(0.000_028);
+	});
+
+	it('makes both public surfaces refuse a misspelt nested setting at creation', () => {
+		const message = '`retryBudget.brust` is not a setting of `retryBudget` (did you mean `burst`?); expected one of `burst`, `earn`.';
+		expect(() => createKnoudsFetch({retryBudget: {brust: 2}} as unknown as KnoudsFetchOptions)).toThrow(new TypeError(message));
+		expect(() => knoudsRetry(ky.create(), {retryBudget: {brust: 2}} as unknown as KnoudsRetryOptions)).toThrow(new TypeError(message));
+	});
+});

@@ -11,6 +11,8 @@ export type Call = {
 	readonly signal?: AbortSignal;
 	/** The `x-api-key` to send. @default secretKey */
 	readonly key?: string;
+	/** More headers to send, after the `x-api-key`. */
+	readonly headers?: Readonly<Record<string, string>>;
 };
 
 /** How a call ended, in the same shape for both surfaces. */
@@ -46,7 +48,7 @@ const viaKy = (options: KnoudsFetchOptions = {}): Client => {
 		try {
 			const response = await api(call.path.replace(/^\//, ''), {
 				method: call.method ?? 'GET',
-				headers: {'x-api-key': call.key ?? secretKey},
+				headers: {'x-api-key': call.key ?? secretKey, ...call.headers},
 				...(call.json === undefined ? {} : {json: call.json}),
 				...(call.body === undefined ? {} : {body: call.body}),
 				...(call.signal === undefined ? {} : {signal: call.signal}),
@@ -61,7 +63,7 @@ const viaKy = (options: KnoudsFetchOptions = {}): Client => {
 const viaFetch = (options: KnoudsFetchOptions = {}): Client => {
 	const knoudsFetch = createKnoudsFetch(options);
 	return async call => {
-		const headers: Record<string, string> = {'x-api-key': call.key ?? secretKey};
+		const headers: Record<string, string> = {'x-api-key': call.key ?? secretKey, ...call.headers};
 		if (call.json !== undefined) {
 			headers['content-type'] = 'application/json';
 		}
