@@ -34,7 +34,7 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 		const init = outcome?.init ?? {body: error.data};
 		// ky's request and options, redacted by KnoudsError; attempts include ky.retry() forced runs, and
 		// are 0 for a call refused before it sent anything (a latch, a gate too long).
-		return new KnoudsError(error.response, {...init, request, options, attempts: outcome === undefined ? Math.max(1, call.sent.count) : call.sent.count});
+		return new KnoudsError(error.response, {...init, request, options, data: error.data, attempts: outcome === undefined ? Math.max(1, call.sent.count) : call.sent.count});
 	}
 
 	const outcome = outcomeOf(error) ?? outcomeOf(error.cause);

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {codelessActions, isKnoudsCode, knoudsCodes, knoudsErrorCatalog, policyKeys} from '../src/catalog.js';
 
-// The "Codes" table of /work/shared/knouds-api.md (the Knouds API error contract), copied by hand.
+// The "Codes" table of the Knouds API error contract, copied by hand.
 // The two codeless rows (a 401 and a 404) are checked against codelessActions below.
 const documented: ReadonlyArray<readonly [code: string, status: number]> = [
 	['INVALID_INPUTS', 400],

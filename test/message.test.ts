@@ -10,8 +10,7 @@ const bare = (status: number, body: unknown) => ({status, code: undefined, apiMe
 
 const message = (overrides: Partial<Parameters<typeof messageFor>[0]> = {}): string => messageFor({
 	...facts(500, 'EXECUTION_FAILED', {}, 'Provider call failed'),
-	method: 'POST',
-	url: 'https://api.knouds.test/v1/models/flux/run',
+	kyMessage: 'Request failed with status code 500 Internal Server Error: POST https://api.knouds.test/v1/models/flux/run',
 	attempts: 1,
 	retryAfterMs: undefined,
 	stopReason: undefined,
@@ -67,13 +66,13 @@ describe('actionFor', () => {
 });
 
 describe('messageFor', () => {
-	it('names the code, status, method, URL, the API message and the action', () => {
-		expect(message()).toBe('Knouds API error EXECUTION_FAILED (500) on POST https://api.knouds.test/v1/models/flux/run: Provider call failed. Retry with exponential backoff.');
+	it('keeps ky\'s message first, then names the code, the API message and the action', () => {
+		expect(message()).toBe('Request failed with status code 500 Internal Server Error: POST https://api.knouds.test/v1/models/flux/run — Knouds EXECUTION_FAILED: Provider call failed. Retry with exponential backoff.');
 	});
 
-	it('labels a codeless failure by its HTTP status', () => {
+	it('says when a failure carries no Knouds code', () => {
 		expect(message(bare(502, '<html>Bad Gateway</html>')))
-			.toMatch(/^Knouds API error HTTP 502 on POST .*: the body is not a Knouds error \(not JSON\)\./);
+			.toMatch(/^Request failed with status code 500 Internal Server Error: POST \S+ — No Knouds code: the body is not a Knouds error \(not JSON\)\./);
 	});
 
 	it('says when the body was empty or not a Knouds error object', () => {
@@ -88,9 +87,9 @@ describe('messageFor', () => {
 	it('gives the two 402s different messages', () => {
 		const credits = message(facts(402, 'INSUFFICIENT_CREDITS'));
 		const grant = message(facts(402, 'grant_exhausted'));
-		expect(credits).toContain('INSUFFICIENT_CREDITS (402)');
+		expect(credits).toContain('Knouds INSUFFICIENT_CREDITS: ');
 		expect(credits).toMatch(/Top up credits\.$/);
-		expect(grant).toContain('grant_exhausted (402)');
+		expect(grant).toContain('Knouds grant_exhausted: ');
 		expect(grant).toMatch(/Upgrade the plan tier/);
 	});
 

@@ -48,6 +48,11 @@ export type KnoudsErrorInit = {
 	readonly truncated?: boolean;
 	/** ky's normalised options; kept with credentials redacted. */
 	readonly options?: Readonly<NormalizedOptions>;
+	/**
+	What ky made of the body for `HTTPError#data`, when ky read it: `data` is then exactly ky's.
+	@default the parsed body
+	*/
+	readonly data?: unknown;
 };
 
 const toErrorBody = (init: KnoudsErrorInit): ErrorBody => typeof init.body === 'string' ? parseErrorBody(init.body, init.truncated) : errorBodyFromValue(init.body, init.truncated);
@@ -58,8 +63,6 @@ const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: 
 		method: request.method,
 		// The request copy is already redacted; ky's own options carry the original headers.
 		headers: options === undefined ? new Headers(request.headers) : redactHeaders(options.headers),
-		body: undefined,
-		context: {},
 	}) as unknown as Readonly<NormalizedOptions>;
 
 /**
@@ -120,7 +123,9 @@ export class KnoudsError extends HTTPError {
 		this.code = parsed.code;
 		this.apiMessage = parsed.apiMessage;
 		this.body = parsed.body;
-		this.data = parsed.body;
+		// ky's own reading of the body when ky read it (its parseJson, charset, size and time limits), as an
+		// HTTPError of the same response would have; else the body as read here.
+		this.data = Object.hasOwn(init, 'data') ? init.data : parsed.body;
 		this.required = parsed.context.required;
 		this.attempted = parsed.context.attempted;
 		this.providerStatus = parsed.context.providerStatus;
@@ -129,8 +134,8 @@ export class KnoudsError extends HTTPError {
 		this.attempts = init.attempts ?? 1;
 		this.retryAfterMs = init.retryAfterMs;
 		this.stopReason = init.stopReason;
-		this.message = messageFor({...parsed, status: this.status, method: request.method, url: request.url, attempts: this.attempts, retryAfterMs: this.retryAfterMs, stopReason: this.stopReason});
-		// The stack was captured with ky's generic message; capture it again so it leads with ours.
+		this.message = messageFor({...parsed, kyMessage: this.message, status: this.status, attempts: this.attempts, retryAfterMs: this.retryAfterMs, stopReason: this.stopReason});
+		// The stack was captured with ky's message alone; capture it again so it leads with the whole one.
 		Error.captureStackTrace(this, KnoudsError);
 	}
 

@@ -102,17 +102,19 @@ const stopText = (reason: StopReason | undefined, attempts: number, retryAfterMs
 };
 
 /**
-The message of a `KnoudsError`: what failed, where, what the API said, what to do, and why retrying stopped.
+The message of a `KnoudsError`: ky's own message for the failure first (status, method and URL), so that
+code and log searches written for ky still match, then what the API said, what to do, and why retrying
+stopped.
 */
 export const messageFor = (facts: Facts & {
-	readonly method: string;
-	readonly url: string;
+	/** What ky's `HTTPError` says of the failure: `Request failed with status code …: METHOD URL`. */
+	readonly kyMessage: string;
 	readonly attempts: number;
 	readonly retryAfterMs: number | undefined;
 	readonly stopReason: StopReason | undefined;
 }): string => {
-	const label = facts.code === undefined ? `HTTP ${facts.status}` : `${clip(facts.code, 80)} (${facts.status})`;
-	return `Knouds API error ${label} on ${facts.method} ${facts.url}: ${summaryOf(facts)}. ${actionFor(facts)}${stopText(facts.stopReason, facts.attempts, facts.retryAfterMs)}`;
+	const label = facts.code === undefined ? 'No Knouds code' : `Knouds ${clip(facts.code, 80)}`;
+	return `${facts.kyMessage} — ${label}: ${summaryOf(facts)}. ${actionFor(facts)}${stopText(facts.stopReason, facts.attempts, facts.retryAfterMs)}`;
 };
 
 /**

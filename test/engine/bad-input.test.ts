@@ -25,7 +25,7 @@ describe.each(surfaces)('$name', surface => {
 		const outcome = await surface.run({path: '/run', method: 'POST'}, {random: () => 0});
 		const error = knoudsErrorOf(outcome);
 		expect(error.status).toBe(status);
-		expect(error.message).toMatch(/^Knouds API error /);
+		expect(error.message).toMatch(new RegExp(`^Request failed with status code ${status}\\b.* — (Knouds \\w+|No Knouds code): `));
 		expect(error.message.length).toBeLessThan(1000);
 		expect(typeof error.retryable).toBe('boolean');
 	});

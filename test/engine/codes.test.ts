@@ -82,7 +82,7 @@ describe.each(surfaces)('$name', surface => {
 		const error = knoudsErrorOf(await surface.run({path: '/run'}, noWait));
 		expect(seen.times).toHaveLength(4);
 		expect(error).toMatchObject({status: 502, code: undefined, retryable: true, body: '<html><body>Bad gateway</body></html>'});
-		expect(error.message).toContain('HTTP 502');
+		expect(error.message).toMatch(/^Request failed with status code 502\b.* — No Knouds code: /);
 	});
 
 	it('lets a per-code policy change the number of retries and turn a code off', async () => {

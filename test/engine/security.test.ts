@@ -93,7 +93,7 @@ describe.each(surfaces)('$name with credentials outside the x-api-key header', s
 		const error = knoudsErrorOf(await surface.run({path: `/run?model=flux&${name}=${querySecret}&page=2`, method: 'POST', json: {inputs: {}}}));
 		expectNowhere(querySecret, everything(error));
 		expect(error.request.url).toBe(`${origin}/run?model=flux&${name}=[REDACTED]&page=2`);
-		expect(error.message).toContain(`on POST ${origin}/run?model=flux&${name}=[REDACTED]&page=2:`);
+		expect(error.message).toContain(`: POST ${origin}/run?model=flux&${name}=[REDACTED]&page=2 — Knouds CAPABILITY_DENIED: `);
 	});
 
 	it('keeps a query key out of every onRetry event and shouldRetry context', async () => {

@@ -91,7 +91,7 @@ describe.each(clientSurfaces)('$name', surface => {
 		outage(1);
 		const error = knoudsErrorOf(await surface.create({...instant, retryBudget: {burst: 0}, policy: {EXECUTION_FAILED: 10}})({path: '/run'}));
 		expect(error.stopReason).toBe('retry-budget');
-		expect(error.message).toMatch(/^Knouds API error EXECUTION_FAILED \(500\) on GET .*retry budget is spent .* whatever the policy allows; the API may be down\. Raise `retryBudget`, or set it to `false`, to retry more\.$/);
+		expect(error.message).toMatch(/^Request failed with status code 500\b.*: GET \S+ — Knouds EXECUTION_FAILED: .*retry budget is spent .* whatever the policy allows; the API may be down\. Raise `retryBudget`, or set it to `false`, to retry more\.$/);
 	});
 });
 
