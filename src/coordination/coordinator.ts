@@ -57,7 +57,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
 
 	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
-		const scope = await keyScope(attempt.request.headers);
+		const scope = await keyScope(attempt.request.headers, attempt.request.url);
 		for (const name of latchesOn(pathOf(attempt.request.url))) {
 			const failure = parseLatched(await store.get(key('latch', name, scope)));
 			if (failure !== undefined) {
@@ -171,7 +171,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			if (latch !== undefined) {
 				// The body is kept only when small and shallow enough to serialise safely: a latch must set whatever the body.
 				const body = answer.body === undefined ? undefined : boundedJson(answer.body, latchBodyLimit);
-				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers)), body === undefined ? `{"status":${answer.status}}` : `{"status":${answer.status},"body":${body}}`, latch.ttlMs);
+				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers, attempt.request.url)), body === undefined ? `{"status":${answer.status}}` : `{"status":${answer.status},"body":${body}}`, latch.ttlMs);
 				// For good, whatever the latch's own time: it only says that latches must be looked for.
 				await store.set(anyLatchKey, '1', Number.POSITIVE_INFINITY);
 			}

@@ -1,4 +1,5 @@
 import type {HeadersLike} from '../redact.js';
+import {isSecretParameter} from '../secret-names.js';
 
 // Cached per key value: hashing is async and every attempt needs the scope. Bounded, since a client
 // that rotates keys must not grow without end.
@@ -7,20 +8,57 @@ const cacheLimit = 256;
 
 const hex = (buffer: ArrayBuffer): string => [...new Uint8Array(buffer)].map(byte => byte.toString(16).padStart(2, '0')).join('');
 
+// The credential headers a latch is scoped by: whichever one carries the credential a server refused.
+const credentialHeaders = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'] as const;
+
+const originOf = (url: string): string => {
+	try {
+		return new URL(url).origin;
+	} catch {
+		return '';
+	}
+};
+
+// The credentials a request carries, and where it goes: headers as sent, and query parameters named as credentials.
+const identityOf = (headers: HeadersLike, url: string): string => {
+	const all = headers instanceof Headers ? headers : new Headers(headers);
+	let identity = originOf(url);
+	for (const name of credentialHeaders) {
+		const value = all.get(name);
+		if (value !== null) {
+			identity += `\n${name}:${value}`;
+		}
+	}
+
+	const query = url.indexOf('?');
+	if (query !== -1) {
+		for (const [name, value] of new URLSearchParams(url.slice(query + 1).split('#', 1)[0])) {
+			if (isSecretParameter(name)) {
+				identity += `\n?${name}=${value}`;
+			}
+		}
+	}
+
+	return identity;
+};
+
 /**
-The scope of a request's shared state: a SHA-256 digest of its `x-api-key`, so that a store (even a
-shared one) never holds the key itself. Knouds limits and dead keys are per key, not per client.
+The scope of a request's latches: a SHA-256 digest of the origin it goes to and the credentials it
+carries (the `x-api-key`, `Authorization`, `Proxy-Authorization` and `Cookie` headers, and query
+parameters named as credentials), so that a store (even a shared one) never holds a credential. A dead
+key latches calls with that credential to that origin only: a call with another credential (a refreshed
+token, say) or to another origin is not held.
 */
-export const keyScope = async (headers: HeadersLike): Promise<string> => {
-	const key = (headers instanceof Headers ? headers : new Headers(headers)).get('x-api-key') ?? '';
-	let scope = cache.get(key);
+export const keyScope = async (headers: HeadersLike, url: string): Promise<string> => {
+	const identity = identityOf(headers, url);
+	let scope = cache.get(identity);
 	if (scope === undefined) {
 		if (cache.size >= cacheLimit) {
 			cache.clear();
 		}
 
-		scope = crypto.subtle.digest('SHA-256', new TextEncoder().encode(`knouds-retry:${key}`)).then(digest => hex(digest).slice(0, 32));
-		cache.set(key, scope);
+		scope = crypto.subtle.digest('SHA-256', new TextEncoder().encode(`knouds-retry:${identity}`)).then(digest => hex(digest).slice(0, 32));
+		cache.set(identity, scope);
 	}
 
 	return scope;

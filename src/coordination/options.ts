@@ -27,7 +27,7 @@ export type CoordinationOptions = {
 	readonly retryBudget?: false | {readonly burst?: number | undefined; readonly earn?: number | undefined} | undefined;
 	/**
 	Errors that make later calls fail at once without touching the network. `deadKey` latches the
-	codeless 401 and LEGACY_KEY_RETIRED for that key, for good. `INSUFFICIENT_CREDITS` (per key) and
+	codeless 401 and LEGACY_KEY_RETIRED for that credential at that origin, for good. `INSUFFICIENT_CREDITS` (per key) and
 	`grant_exhausted` (per key and model) latch for the given milliseconds; they are off by default,
 	since a top-up or an upgrade can come at any moment.
 	@default {deadKey: true}
