@@ -23,6 +23,8 @@ export type CallSettings = {
 	readonly deadline: number | undefined;
 	/** Counts the requests the call has sent, across engine runs (ky's forced retries start new runs). */
 	readonly sent: {count: number};
+	/** Whether the caller turned retries off (ky's `retry: 0`): only a retry `shouldRetry` forces is sent. */
+	readonly retriesOff: boolean;
 };
 
 /**
@@ -62,7 +64,30 @@ export class AttemptFailure extends Error {
 	}
 }
 
-const toError = (value: unknown): Error => value instanceof Error ? value : new Error(String(value));
+// What a custom fetch threw that was not an Error (a string, say), by the Error that carries it through
+// p-retry: the call rejects with the value itself, as fetch and ky would.
+const thrownValues = new WeakMap<Error, unknown>();
+
+const describe = (value: unknown): string => {
+	try {
+		return String(value);
+	} catch {
+		return 'a value that is not an Error';
+	}
+};
+
+const toError = (value: unknown): Error => {
+	if (value instanceof Error) {
+		return value;
+	}
+
+	const error = new Error(describe(value));
+	thrownValues.set(error, value);
+	return error;
+};
+
+/** What was really thrown, for an Error that only carries a non-Error a custom fetch threw. */
+export const thrownValue = (error: unknown): unknown => error instanceof Error && thrownValues.has(error) ? thrownValues.get(error) : error;
 
 const attemptLimit = (call: CallSettings, now: number): {ms: number; kind: 'attempt' | 'total'} | undefined => {
 	const total = call.deadline === undefined ? undefined : call.deadline - now;

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import {AttemptFailure, runAttempt, type CallSettings} from './attempt.js';
+import {AttemptFailure, runAttempt, thrownValue, type CallSettings} from './attempt.js';
 import {admitted} from './admission.js';
 import type {PolicyKey} from './catalog.js';
 import {decide} from './decide.js';
@@ -112,6 +112,11 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 			return false;
 		}
 
+		if (call.retriesOff && !forced) {
+			failure.stopReason = 'retries-exhausted';
+			return false;
+		}
+
 		// A wait for the server's Retry-After adds no load (the gate holds every request meanwhile); other retries cost budget.
 		// A retry forced by shouldRetry is the caller's explicit choice, and is not refused.
 		if (decision.source === 'backoff' && !forced && !await options.coordinator.spend()) {
@@ -147,7 +152,7 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 		});
 	} catch (error) {
 		if (!(error instanceof AttemptFailure)) {
-			throw error;
+			throw thrownValue(error);
 		}
 
 		const outcome: Outcome = {init: error.errorInit(safeRequest(), call.sent.count), timeout: error.timeout};

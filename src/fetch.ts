@@ -75,6 +75,7 @@ export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch
 		attemptTimeout,
 		deadline: totalTimeout === undefined ? undefined : Date.now() + totalTimeout,
 		sent: {count: 0},
+		retriesOff: false,
 	});
 };
 

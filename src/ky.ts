@@ -3,11 +3,12 @@ import {boundBodyReads, type BodyTimeout} from './ky-body-timeout.js';
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
-import {resolveOptions, resolveTimeout, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
+import {resolveOptions, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
 import {guardCalls} from './ky-guard.js';
 import {redactError} from './redact-error.js';
 import {hideProperty, redactRequest} from './redact.js';
 import {secretsOfCall} from './secret-values.js';
+import {maxTimer} from './sleep.js';
 import {fail} from './validate.js';
 
 // ky's own default per-attempt timeout, kept so that wrapping a client does not change it.
@@ -83,13 +84,27 @@ const takeMadeCall = (): BodyTimeout | undefined => {
 	return made;
 };
 
+// ky's timeouts as ky reads them: it validates nothing but the upper bound (a number past a timer's limit
+// makes ky reject the call with its own RangeError, left to ky), and anything else that is not a positive
+// number runs out at once, as a timer of 0 ms would.
+const kyTimeout = (value: unknown): number => typeof value === 'number' && value > 0 ? value : 0;
+
+// ky's `retry: 0` (a number, or `{limit: 0}`), on the client or the call: the caller asked for no retries.
+const retriesOff = (retry: Options['retry']): boolean => retry === 0 || (typeof retry === 'object' && retry.limit === 0);
+
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
+	if ([kyOptions.timeout, kyOptions.totalTimeout].some(value => typeof value === 'number' && value > maxTimer)) {
+		// Left to ky, which rejects the call with its RangeError before anything is sent.
+		return;
+	}
+
 	const call: CallSettings = {
 		fetch: (kyOptions.fetch as FetchLike | undefined) ?? globalFetch,
 		platformFetch: kyOptions.fetch === undefined,
-		attemptTimeout: kyOptions.timeout === false ? undefined : resolveTimeout('timeout', kyOptions.timeout ?? kyDefaultTimeout),
-		deadline: typeof kyOptions.totalTimeout === 'number' ? Date.now() + (resolveTimeout('totalTimeout', kyOptions.totalTimeout) ?? 0) : undefined,
+		attemptTimeout: kyOptions.timeout === false ? undefined : kyTimeout(kyOptions.timeout ?? kyDefaultTimeout),
+		deadline: kyOptions.totalTimeout === undefined || kyOptions.totalTimeout === false ? undefined : Date.now() + kyTimeout(kyOptions.totalTimeout),
 		sent: {count: 0},
+		retriesOff: retriesOff(kyOptions.retry),
 	};
 	let sent: Request | undefined;
 	kyOptions.fetch = async (input, init) => {

@@ -30,6 +30,23 @@ const isReusableBody = (body: unknown): boolean =>
 	body === undefined || body === null || typeof body === 'string' || body instanceof URLSearchParams
 	|| body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof FormData;
 
+// A Request this runtime's fetch does not take for one (another realm's, a polyfill's, one a ky hook
+// returned): rebuilt from what it exposes, since fetch would read it as the string "[object Request]".
+const fromRequestLike = (like: Request): Request => {
+	const hasBody = like.body !== null && like.method !== 'GET' && like.method !== 'HEAD';
+	return new Request(like.url, {
+		method: like.method,
+		headers: new Headers(like.headers),
+		redirect: like.redirect,
+		credentials: like.credentials,
+		referrerPolicy: like.referrerPolicy,
+		integrity: like.integrity,
+		keepalive: like.keepalive,
+		...(like.signal instanceof AbortSignal ? {signal: like.signal} : {}),
+		...(hasBody ? {body: like.body, duplex: 'half'} : {}),
+	});
+};
+
 const withoutBody = (init: RequestInit | undefined): RequestInit | undefined => {
 	if (init === undefined) {
 		return undefined;
@@ -64,7 +81,8 @@ export const prepareRequest = (input: string | URL | Request, init: RequestInit 
 
 	// A Request with nothing to change (ky passes an empty init) is its own template: building another
 	// costs a fifth of the layer's time on the success path.
-	const template = isRequest(input) && (init === undefined || Object.keys(init).length === 0) ? input : new Request(input, init);
+	const request = isRequest(input) && !(input instanceof Request) ? fromRequestLike(input) : input;
+	const template = isRequest(request) && (init === undefined || Object.keys(init).length === 0) ? request : new Request(request, init);
 	const rest = withoutBody(init);
 	return {
 		method: template.method.toUpperCase(),

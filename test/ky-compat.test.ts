@@ -80,3 +80,94 @@ describe('error.options', () => {
 		expect(new Headers(wrapped.options.headers).get('x-api-key')).toBe('[REDACTED]');
 	});
 });
+
+describe('what ky does with odd input, the wrapped client does too', () => {
+	it('rejects with the very value a custom fetch threw when it is not an Error, without calling beforeError hooks', async () => {
+		for (const [, client] of pair({})) {
+			let hooked = 0;
+			const fetch = async (): Promise<Response> => {
+				// eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test: a fetch that throws a string
+				throw 'socket gone';
+			};
+
+			const outcome: unknown = await client.get(url, {fetch, hooks: {beforeError: [({error}) => {
+				hooked++;
+				return error;
+			}]}}).catch((error: unknown) => error);
+			expect(outcome).toBe('socket gone');
+			expect(hooked).toBe(0);
+		}
+	});
+
+	it('sends the Request-like object a beforeRequest hook returns', async () => {
+		for (const [, client] of pair({})) {
+			const urls: string[] = [];
+			const fetch = async (input: string | URL | Request): Promise<Response> => {
+				urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+				return new Response('{"ok":true}');
+			};
+
+			const replacement = new Request('https://api.knouds.test/replaced', {headers: {'x-trace': '1'}});
+			// A Request from elsewhere (another realm, a polyfill): ky takes it by its tag, not its class.
+			const like = {
+				[Symbol.toStringTag]: 'Request',
+				url: replacement.url,
+				method: 'GET',
+				headers: replacement.headers,
+				body: null,
+				signal: replacement.signal,
+				clone: () => like,
+			};
+			const response = await client.get(url, {fetch, hooks: {beforeRequest: [() => like as unknown as Request]}});
+			expect(response.status).toBe(200);
+			expect(urls).toEqual(['https://api.knouds.test/replaced']);
+		}
+	});
+
+	it('ends a call with totalTimeout: 0 in ky\'s TimeoutError, sending nothing', async () => {
+		for (const [, client] of pair({})) {
+			let sent = 0;
+			const fetch = async (): Promise<Response> => {
+				sent++;
+				return new Response('{}');
+			};
+
+			await expect(client.get(url, {fetch, totalTimeout: 0})).rejects.toMatchObject({name: 'TimeoutError'});
+			expect(sent).toBe(0);
+		}
+	});
+
+	it.each(['timeout', 'totalTimeout'])('rejects a %s past a timer\'s limit with ky\'s RangeError', async name => {
+		for (const [, client] of pair({})) {
+			await expect(client.get(url, {[name]: 2_147_483_648, fetch: async () => new Response('{}')})).rejects.toThrow(new RangeError(`The \`${name}\` option cannot be greater than 2147483647`));
+		}
+	});
+});
+
+describe('ky\'s retry: 0 under the wrapper', () => {
+	it.each([['on the client', {retry: 0}, {}], ['on the call', {}, {retry: 0}], ['as {limit: 0}', {}, {retry: {limit: 0}}]] as const)('sends a GET that meets a 500 once when retry is 0 %s', async (_name, clientOptions, callOptions) => {
+		let sent = 0;
+		const fetch = async (): Promise<Response> => {
+			sent++;
+			return new Response('{"error":"x","code":"EXECUTION_FAILED"}', {status: 500});
+		};
+
+		const error: unknown = await knoudsRetry(ky.create({fetch, ...clientOptions}), {random: () => 0}).get(url, callOptions).catch((error_: unknown) => error_);
+		expect(sent).toBe(1);
+		expect(isKnoudsError(error, 'EXECUTION_FAILED') && error.stopReason).toBe('retries-exhausted');
+	});
+
+	it('still retries by its policy when the client leaves ky\'s retry at its default', async () => {
+		let sent = 0;
+		const fetch = async (): Promise<Response> => ++sent < 3 ? new Response('{"error":"x","code":"EXECUTION_FAILED"}', {status: 500}) : new Response('{}');
+		expect((await knoudsRetry(ky.create({fetch}), {random: () => 0}).get(url)).status).toBe(200);
+		expect(sent).toBe(3);
+	});
+
+	it('still sends a retry that shouldRetry forces', async () => {
+		let sent = 0;
+		const fetch = async (): Promise<Response> => ++sent < 2 ? new Response('{"error":"x","code":"EXECUTION_FAILED"}', {status: 500}) : new Response('{}');
+		expect((await knoudsRetry(ky.create({fetch, retry: 0}), {random: () => 0, shouldRetry: () => true}).get(url)).status).toBe(200);
+		expect(sent).toBe(2);
+	});
+});
