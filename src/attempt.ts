@@ -193,6 +193,10 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 		try {
 			// On the Request too for a custom fetch, which may read the signal from there and ignore init.
 			const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
+			if (carrier !== input) {
+				request.sending(carrier as Request);
+			}
+
 			pending = call.fetch(carrier, {...init, signal});
 		} catch (error) {
 			settle();

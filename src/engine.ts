@@ -62,6 +62,7 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 	try {
 		const response = await admitted(options, request, call, runAttempt);
 		request.signal?.throwIfAborted();
+		request.release();
 		return response;
 	} catch (error) {
 		first = error;
@@ -71,6 +72,8 @@ export const execute = async (options: ResolvedOptions, input: string | URL | Re
 		return await retry(options, request, call, first, secrets);
 	} catch (error) {
 		throw redactError(error, secrets());
+	} finally {
+		request.release();
 	}
 };
 

@@ -13,6 +13,22 @@ export type PreparedRequest = {
 	readonly signal: AbortSignal | undefined;
 	/** Fresh arguments for one attempt. */
 	readonly next: () => FetchArgs;
+	/**
+	Cancels request bodies no one read once the call has ended, as ky does for its own: a custom fetch that
+	answered without reading its body would otherwise leave a streamed body's source open for good.
+	*/
+	readonly release: () => void;
+	/** Records the Request an attempt really sent, when it had to wrap the one `next()` gave (to carry a signal). */
+	readonly sending: (request: Request) => void;
+};
+
+const noop = (): void => undefined;
+
+// A body fetch is reading is locked, and cancelling it would fail: only an unread one is cancelled.
+const cancelUnread = (request: Request | undefined): void => {
+	if (request?.body !== null && request?.body !== undefined && !request.body.locked) {
+		request.body.cancel().catch(noop);
+	}
 };
 
 // What the engine uses of a signal; anything else would fail deep inside it, or in fetch.
@@ -76,6 +92,8 @@ export const prepareRequest = (input: string | URL | Request, init: RequestInit 
 			headers: init?.headers,
 			signal,
 			next: () => [input, init === undefined ? undefined : {...init}],
+			release: noop,
+			sending: noop,
 		};
 	}
 
@@ -84,12 +102,23 @@ export const prepareRequest = (input: string | URL | Request, init: RequestInit 
 	const request = isRequest(input) && !(input instanceof Request) ? fromRequestLike(input) : input;
 	const template = isRequest(request) && (init === undefined || Object.keys(init).length === 0) ? request : new Request(request, init);
 	const rest = withoutBody(init);
+	let sent: Request | undefined;
 	return {
 		method: template.method.toUpperCase(),
 		url: template.url,
 		headers: template.headers,
 		signal: template.signal,
 		// Only a body needs a fresh copy per attempt; a bodyless Request can be sent again as it is.
-		next: () => [template.body === null ? template : template.clone(), rest === undefined ? undefined : {...rest}],
+		next() {
+			sent = template.body === null ? template : template.clone();
+			return [sent, rest === undefined ? undefined : {...rest}];
+		},
+		release() {
+			cancelUnread(template);
+			cancelUnread(sent);
+		},
+		sending(request) {
+			sent = request;
+		},
 	};
 };

@@ -1,6 +1,6 @@
 import ky, {HTTPError, type KyInstance, type Options} from 'ky';
 import {describe, expect, it} from 'vitest';
-import {isKnoudsError, knoudsRetry} from '../src/index.js';
+import {createKnoudsFetch, isKnoudsError, knoudsRetry} from '../src/index.js';
 import {secretKey} from './support/http.js';
 
 // Each behaviour is checked on plain ky and on the wrapped client alike: what holds for one holds for the other.
@@ -169,5 +169,35 @@ describe('ky\'s retry: 0 under the wrapper', () => {
 		const fetch = async (): Promise<Response> => ++sent < 2 ? new Response('{"error":"x","code":"EXECUTION_FAILED"}', {status: 500}) : new Response('{}');
 		expect((await knoudsRetry(ky.create({fetch, retry: 0}), {random: () => 0, shouldRetry: () => true}).get(url)).status).toBe(200);
 		expect(sent).toBe(2);
+	});
+});
+
+describe('a streamed request body', () => {
+	const streamed = () => {
+		const state = {cancelled: false};
+		const body = new ReadableStream<Uint8Array>({
+			pull(controller) {
+				controller.enqueue(new TextEncoder().encode('chunk'));
+			},
+			cancel() {
+				state.cancelled = true;
+			},
+		});
+		return {body, state};
+	};
+
+	it('is cancelled when a call fails without the fetch reading it, on plain ky and the wrapped client', async () => {
+		for (const [, client] of pair({fetch: answer(403, '{"error":"no","code":"MODEL_TIER_REQUIRED"}')})) {
+			const {body, state} = streamed();
+			await client.post(url, {body}).catch(() => undefined);
+			await expect.poll(() => state.cancelled).toBe(true);
+		}
+	});
+
+	it('is cancelled when a createKnoudsFetch call ends without the fetch reading it', async () => {
+		const {body, state} = streamed();
+		const knoudsFetch = createKnoudsFetch({fetch: answer(403, '{"error":"no","code":"MODEL_TIER_REQUIRED"}')});
+		expect((await knoudsFetch(url, {method: 'POST', body, duplex: 'half'})).status).toBe(403);
+		await expect.poll(() => state.cancelled).toBe(true);
 	});
 });
