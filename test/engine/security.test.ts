@@ -5,7 +5,7 @@ import nock from 'nock';
 import {describe, expect, it, vi} from 'vitest';
 import {until, useFakeClock} from '../support/clock.js';
 import {api, knoudsBody, origin, secretKey} from '../support/http.js';
-import {knoudsErrorOf, surfaces, type Surface} from '../support/surfaces.js';
+import {knoudsErrorOf, surfaces, type Outcome, type Surface} from '../support/surfaces.js';
 import {createKnoudsFetch, isKnoudsError, knoudsRetry, toKnoudsError, type FetchLike, type KnoudsError, type RetryEvent, type ShouldRetryContext} from '../../src/index.js';
 
 const socketError = (code: string): Error => Object.assign(new Error(`socket failure ${code}`), {code});
@@ -20,6 +20,22 @@ const renderings = (value: unknown): string[] => {
 	}
 
 	return renders;
+};
+
+/** A call's outcome, and every onRetry event and shouldRetry context it gave, in order. */
+const callbacksOf = async (surface: Surface, path: string): Promise<{outcome: Outcome; seen: Array<RetryEvent | ShouldRetryContext>}> => {
+	const seen: Array<RetryEvent | ShouldRetryContext> = [];
+	const outcome = await surface.run({path}, {
+		random: () => 0,
+		onRetry(event) {
+			seen.push(event);
+		},
+		shouldRetry(context) {
+			seen.push(context);
+			return undefined;
+		},
+	});
+	return {outcome, seen};
 };
 
 describe.each(surfaces)('$name', surface => {
@@ -39,17 +55,7 @@ describe.each(surfaces)('$name', surface => {
 
 	it('keeps the API key out of every onRetry event and shouldRetry context', async () => {
 		api().get('/run').reply(500, knoudsBody('EXECUTION_FAILED')).get('/run').replyWithError(socketError('ECONNRESET')).get('/run').reply(200, {});
-		const seen: Array<RetryEvent | ShouldRetryContext> = [];
-		const outcome = await surface.run({path: '/run'}, {
-			random: () => 0,
-			onRetry(event) {
-				seen.push(event);
-			},
-			shouldRetry(context) {
-				seen.push(context);
-				return undefined;
-			},
-		});
+		const {outcome, seen} = await callbacksOf(surface, '/run');
 		expect(outcome.kind).toBe('ok');
 		expect(seen).toHaveLength(4);
 		for (const rendering of seen.flatMap(item => renderings(item))) {
@@ -98,17 +104,7 @@ describe.each(surfaces)('$name with credentials outside the x-api-key header', s
 
 	it('keeps a query key out of every onRetry event and shouldRetry context', async () => {
 		api().get('/run').query(true).reply(500, knoudsBody('EXECUTION_FAILED')).get('/run').query(true).replyWithError(socketError('ECONNRESET')).get('/run').query(true).reply(200, {});
-		const seen: Array<RetryEvent | ShouldRetryContext> = [];
-		const outcome = await surface.run({path: `/run?access_token=${querySecret}`}, {
-			random: () => 0,
-			onRetry(event) {
-				seen.push(event);
-			},
-			shouldRetry(context) {
-				seen.push(context);
-				return undefined;
-			},
-		});
+		const {outcome, seen} = await callbacksOf(surface, `/run?access_token=${querySecret}`);
 		expect(outcome.kind).toBe('ok');
 		expect(seen).toHaveLength(4);
 		expect(seen.map(item => item.url)).toEqual(Array.from({length: 4}, () => `${origin}/run?access_token=[REDACTED]`));
