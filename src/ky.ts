@@ -1,10 +1,9 @@
-import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHook, type KyInstance, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
+import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHook, type Input, type KyInstance, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
 import {boundBodyReads, type BodyTimeout} from './ky-body-timeout.js';
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
 import {resolveOptions, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
-import {guardCalls} from './ky-guard.js';
 import {redactError} from './redact-error.js';
 import {hideProperty, redactRequest} from './redact.js';
 import {secretsOfCall} from './secret-values.js';
@@ -93,7 +92,7 @@ const kyTimeout = (value: unknown): number => typeof value === 'number' && value
 const retriesOff = (retry: Options['retry']): boolean => retry === 0 || (typeof retry === 'object' && retry.limit === 0);
 
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
-	if ([kyOptions.timeout, kyOptions.totalTimeout].some(value => typeof value === 'number' && value > maxTimer)) {
+	if ((typeof kyOptions.timeout === 'number' && kyOptions.timeout > maxTimer) || (typeof kyOptions.totalTimeout === 'number' && kyOptions.totalTimeout > maxTimer)) {
 		// Left to ky, which rejects the call with its RangeError before anything is sent.
 		return;
 	}
@@ -107,7 +106,8 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		retriesOff: retriesOff(kyOptions.retry),
 	};
 	let sent: Request | undefined;
-	kyOptions.fetch = async (input, init) => {
+	// Not an async function: no promise more than the engine's own on every attempt.
+	kyOptions.fetch = (input, init) => {
 		if (input instanceof Request) {
 			sent = input;
 		}
@@ -123,12 +123,33 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions)};
 };
 
-// A ky call function whose shortcuts' body reads are bounded by the call's `timeout`, as with ky.
-const bounded = <A extends unknown[]>(make: (...args: A) => ResponsePromise): ((...args: A) => ResponsePromise) => (...args: A) => {
+type Call = (input: Input, options?: Options) => ResponsePromise;
+
+/**
+A ky call function whose shortcuts' body reads are bounded by the call's `timeout`, as with ky, and
+which throws with the call's credentials redacted: ky merges headers and builds its Request the moment
+it is called, before any hook of ours runs, and a key it refuses (one with a newline) is quoted whole.
+*/
+const bounded = (make: Call): Call => (input, options) => {
 	takeMadeCall();
-	const result = make(...args);
+	let result: ResponsePromise;
+	try {
+		result = make(input, options);
+	} catch (error) {
+		throw redactError(error, secretsOfCall(input, options));
+	}
+
 	const timeout = takeMadeCall();
 	return timeout === undefined ? result : boundBodyReads(result, timeout);
+};
+
+// `extend` and `create`, which throw the same way on defaults that hold a refused credential.
+const guarded = <T>(make: () => T, defaults: unknown): T => {
+	try {
+		return make();
+	} catch (error) {
+		throw redactError(error, secretsOfCall(undefined, defaults));
+	}
 };
 
 // Thrown by the probe's init hook, so that the probe call ends before anything is built or sent.
@@ -164,10 +185,10 @@ const wrap = (raw: KyInstance, options: ResolvedOptions): KyInstance => {
 		head: bounded(inner.head),
 		delete: bounded(inner.delete),
 		// Re-wrapping the raw extension keeps our init hook last, after any the user adds.
-		extend: (defaults: Parameters<KyInstance['extend']>[0]) => wrap(raw.extend(defaults), options),
-		create: (defaults?: Options) => wrap(raw.create(defaults), options),
+		extend: (defaults: Parameters<KyInstance['extend']>[0]) => guarded(() => wrap(raw.extend(defaults), options), defaults),
+		create: (defaults?: Options) => guarded(() => wrap(raw.create(defaults), options), defaults),
 	});
-	return guardCalls(instance);
+	return instance;
 };
 
 /**
