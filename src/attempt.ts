@@ -23,8 +23,10 @@ export type CallSettings = {
 	readonly deadline: number | undefined;
 	/** Counts the requests the call has sent, across engine runs (ky's forced retries start new runs). */
 	readonly sent: {count: number};
-	/** Whether the caller turned retries off (ky's `retry: 0`): only a retry `shouldRetry` forces is sent. */
-	readonly retriesOff: boolean;
+	/** Whether the caller turned retries off (ky's `retry: 0`): only a retry `shouldRetry` forces is sent. Asked at a failure. */
+	readonly retriesOff: () => boolean;
+	/** Whether the request's signal lives only as long as the call (ky's own), so that a listener on it cannot pile up. */
+	readonly signalPerCall: boolean;
 };
 
 /**
@@ -173,6 +175,16 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 			request.signal?.removeEventListener('abort', forward);
 		};
 
+		// Once the headers are in, the caller's abort must still stop the body's transfer, as it does with
+		// fetch. ky's signal lives as long as its call, so the listener stays on it; another signal (an
+		// application's, used for many calls) would gather one listener a call, so it is joined instead.
+		const answered = (): void => {
+			clearTimeout(timer);
+			if (!call.signalPerCall) {
+				request.signal?.removeEventListener('abort', forward);
+			}
+		};
+
 		if (request.signal?.aborted === true) {
 			forward();
 			return;
@@ -191,13 +203,10 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 
 		let pending: unknown;
 		try {
-			// On the Request too for a custom fetch, which may read the signal from there and ignore init.
-			const carrier = call.platformFetch || typeof input === 'string' || input instanceof URL ? input : new Request(input, {signal});
-			if (carrier !== input) {
-				request.sending(carrier as Request);
-			}
-
-			pending = call.fetch(carrier, {...init, signal});
+			// The Request goes to a custom fetch as it is, the very one ky's hooks and parseJson see; the
+			// attempt's signal is in init.
+			const joined = request.signal !== undefined && !call.signalPerCall ? AbortSignal.any([request.signal, signal]) : signal;
+			pending = call.fetch(input, {...init, signal: joined});
 		} catch (error) {
 			settle();
 			reject(toError(error));
@@ -205,7 +214,7 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 		}
 
 		Promise.resolve(pending).then(response => {
-			settle();
+			answered();
 			if (isResponse(response)) {
 				// A response that arrives after the timeout or an abort is never read: free its connection.
 				if (signal.aborted) {

@@ -115,7 +115,7 @@ const retry = async (options: ResolvedOptions, request: PreparedRequest, call: C
 			return false;
 		}
 
-		if (call.retriesOff && !forced) {
+		if (!forced && call.retriesOff()) {
 			failure.stopReason = 'retries-exhausted';
 			return false;
 		}

@@ -75,7 +75,8 @@ export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch
 		attemptTimeout,
 		deadline: totalTimeout === undefined ? undefined : Date.now() + totalTimeout,
 		sent: {count: 0},
-		retriesOff: false,
+		retriesOff: () => false,
+		signalPerCall: false,
 	});
 };
 

@@ -1,4 +1,4 @@
-import {TimeoutError, type BeforeErrorHook, type KyRequest, type NormalizedOptions, type ResponsePromise} from 'ky';
+import {TimeoutError, type BeforeErrorHook, type KyRequest, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
 import {abortBody} from './attempt.js';
 import {maxTimer} from './sleep.js';
 
@@ -37,9 +37,8 @@ const processed = async (error: Error, timeout: BodyTimeout): Promise<Error> => 
 // Reads the body with `method`, giving up after `ms`: the read's network transfer is stopped, and the
 // read rejects with ky's TimeoutError after the beforeError hooks, as ky itself does. One promise and one
 // timer, as ky's own race has: this runs on every successful call.
-const raced = <T>(response: Response, method: BodyMethod, timeout: BodyTimeout): Promise<T> => new Promise<T>((resolve, reject) => {
+const raced = <T>(response: Response, read: Promise<T>, timeout: BodyTimeout): Promise<T> => new Promise<T>((resolve, reject) => {
 	let timedOut = false;
-	const read = (Response.prototype[method] as (this: Response) => Promise<T>).call(response);
 	const timer = setTimeout(() => {
 		timedOut = true;
 		const error = new TimeoutError(timeout.request() ?? new Request(response.url || 'http://invalid.invalid/'));
@@ -62,22 +61,39 @@ const raced = <T>(response: Response, method: BodyMethod, timeout: BodyTimeout):
 });
 
 // Lends the response a bounded `method` for one read: ky's shortcut calls it once; any later call reads
-// as the response's own method would. Assigned, not defined and deleted: this runs on every call.
+// as the response's own method would. Assigned, not defined and deleted: this runs on every call. A
+// method the response has of its own (a custom fetch's response may) is bounded the same way, and put back.
 const lend = (response: unknown, method: BodyMethod, timeout: BodyTimeout): void => {
-	if (!(response instanceof Response) || Object.hasOwn(response, method)) {
+	if (!(response instanceof Response)) {
 		return;
 	}
 
+	const target = response as unknown as Record<BodyMethod, (this: Response) => Promise<unknown>>;
+	const original = target[method];
+	if (lentMethods.has(original)) {
+		// A second shortcut on the same call: the method is already lent.
+		return;
+	}
+
+	const own = Object.hasOwn(response, method);
 	let used = false;
-	(response as unknown as Record<BodyMethod, () => Promise<unknown>>)[method] = function (this: Response) {
+	const lent = function (this: Response) {
 		if (used) {
-			return (Response.prototype[method] as (this: Response) => Promise<unknown>).call(this);
+			return original.call(this);
 		}
 
 		used = true;
-		return raced(response, method, timeout);
+		if (own) {
+			target[method] = original;
+		}
+
+		return raced(response, original.call(response), timeout);
 	};
+	lentMethods.add(lent);
+	target[method] = lent;
 };
+
+const lentMethods = new WeakSet<object>();
 
 /**
 Bounds the body reads of a call's shortcuts (`.json()`, `.text()` and the rest) by ky's `timeout`, as
@@ -109,3 +125,29 @@ export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeo
 };
 
 const noop = (): void => undefined;
+
+type ParseJson = NonNullable<Options['parseJson']>;
+
+/**
+The client's `parseJson`, bounded by `timeout` when it parses an error body, as ky bounds it: ky reads
+and parses an error body for `HTTPError#data` within the call's `timeout`, and the wrapped client hands
+ky `timeout: false`. A parse that takes longer gives `data: undefined`, as with ky. Success bodies are
+parsed as ky parses them, unbounded but for `totalTimeout`.
+*/
+export const boundErrorParse = (parseJson: ParseJson, ms: number): ParseJson => (text, context) => {
+	if (context.response.ok) {
+		return parseJson(text, context);
+	}
+
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	return Promise.race([
+		Promise.resolve(parseJson(text, context)),
+		new Promise<never>((_resolve, reject) => {
+			timer = setTimeout(() => {
+				reject(new TimeoutError(context.request));
+			}, Math.min(ms, maxTimer));
+		}),
+	]).finally(() => {
+		clearTimeout(timer);
+	});
+};

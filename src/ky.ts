@@ -1,5 +1,5 @@
 import {isKyError, isHTTPError, TimeoutError, type BeforeErrorHook, type InitHook, type Input, type KyInstance, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
-import {boundBodyReads, type BodyTimeout} from './ky-body-timeout.js';
+import {boundBodyReads, boundErrorParse, type BodyTimeout} from './ky-body-timeout.js';
 import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
@@ -57,7 +57,8 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 // ky's retry stays on only for `ky.retry()` forced from the user's afterResponse hooks; every failure is ours alone.
 const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): NonNullable<Options['retry']> => {
 	if (!hasAfterResponse) {
-		return 0;
+		// An object of its own rather than 0: a later init hook that sets `retry` is then told apart from this.
+		return {limit: 0};
 	}
 
 	const base = typeof retry === 'number' ? {limit: retry} : retry ?? {};
@@ -103,7 +104,10 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		attemptTimeout: kyOptions.timeout === false ? undefined : kyTimeout(kyOptions.timeout ?? kyDefaultTimeout),
 		deadline: kyOptions.totalTimeout === undefined || kyOptions.totalTimeout === false ? undefined : Date.now() + kyTimeout(kyOptions.totalTimeout),
 		sent: {count: 0},
-		retriesOff: retriesOff(kyOptions.retry),
+		// Read at a failure, from the options ky goes on with: an init hook of the call's own, which runs after
+		// this one, may still set `retry`.
+		retriesOff: () => retriesOff(kyOptions.retry === replaced ? asked : kyOptions.retry),
+		signalPerCall: true,
 	};
 	let sent: Request | undefined;
 	// Not an async function: no promise more than the engine's own on every attempt.
@@ -114,10 +118,16 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 
 		return execute(options, input, init, call);
 	};
+	if (kyOptions.parseJson !== undefined && call.attemptTimeout !== undefined) {
+		kyOptions.parseJson = boundErrorParse(kyOptions.parseJson, call.attemptTimeout);
+	}
+
 	// The engine bounds each attempt, so that waits between attempts do not count against `timeout`.
 	// ky keeps `totalTimeout` as the outer bound (hooks, body reads); the engine stops before it when a wait would cross it.
 	kyOptions.timeout = false;
-	kyOptions.retry = forcedRetriesOnly(kyOptions.retry, (kyOptions.hooks?.afterResponse?.length ?? 0) > 0);
+	const asked = kyOptions.retry;
+	const replaced = forcedRetriesOnly(asked, (kyOptions.hooks?.afterResponse?.length ?? 0) > 0);
+	kyOptions.retry = replaced;
 	const beforeError = [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []];
 	kyOptions.hooks = {...kyOptions.hooks, beforeError};
 	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions)};

@@ -18,8 +18,6 @@ export type PreparedRequest = {
 	answered without reading its body would otherwise leave a streamed body's source open for good.
 	*/
 	readonly release: () => void;
-	/** Records the Request an attempt really sent, when it had to wrap the one `next()` gave (to carry a signal). */
-	readonly sending: (request: Request) => void;
 };
 
 const noop = (): void => undefined;
@@ -93,7 +91,6 @@ export const prepareRequest = (input: string | URL | Request, init: RequestInit 
 			signal,
 			next: () => [input, init === undefined ? undefined : {...init}],
 			release: noop,
-			sending: noop,
 		};
 	}
 
@@ -116,9 +113,6 @@ export const prepareRequest = (input: string | URL | Request, init: RequestInit 
 		release() {
 			cancelUnread(template);
 			cancelUnread(sent);
-		},
-		sending(request) {
-			sent = request;
 		},
 	};
 };

@@ -1,6 +1,8 @@
+import {getEventListeners} from 'node:events';
 import ky, {HTTPError, type KyInstance, type Options} from 'ky';
-import {describe, expect, it} from 'vitest';
-import {createKnoudsFetch, isKnoudsError, knoudsRetry} from '../src/index.js';
+import {describe, expect, it, vi} from 'vitest';
+import {createKnoudsFetch, isKnoudsError, knoudsRetry, type FetchLike} from '../src/index.js';
+import {useFakeClock} from './support/clock.js';
 import {secretKey} from './support/http.js';
 
 // Each behaviour is checked on plain ky and on the wrapped client alike: what holds for one holds for the other.
@@ -199,5 +201,114 @@ describe('a streamed request body', () => {
 		const knoudsFetch = createKnoudsFetch({fetch: answer(403, '{"error":"no","code":"MODEL_TIER_REQUIRED"}')});
 		expect((await knoudsFetch(url, {method: 'POST', body, duplex: 'half'})).status).toBe(403);
 		await expect.poll(() => state.cancelled).toBe(true);
+	});
+});
+
+describe('what ky\'s own suite checks of bodies, signals and hooks', () => {
+	// A body that sends nothing until the request's signal aborts it, as a real transport's does.
+	const stallUntilAborted: NonNullable<Options['fetch']> = async (input, init) => {
+		const signal = init?.signal ?? (input as Request).signal;
+		const body = new ReadableStream<Uint8Array>({
+			start(controller) {
+				signal.addEventListener('abort', () => {
+					controller.error(signal.reason);
+				});
+			},
+		});
+		return new Response(body, {headers: {'content-type': 'text/plain'}});
+	};
+
+	it.each([['with timeout: false', false], ['with a timeout', 60_000]] as const)('stops a body read at the caller\'s abort after the headers arrived, %s', async (_name, timeout) => {
+		for (const [, client] of pair({timeout, fetch: stallUntilAborted})) {
+			const controller = new AbortController();
+			const response = await client.get(url, {signal: controller.signal});
+			const read = response.text();
+			const reason = new Error('caller gave up');
+			controller.abort(reason);
+			await expect(read).rejects.toBe(reason);
+		}
+	});
+
+	it('bounds a shortcut\'s read by `timeout` even when the response has a body method of its own', async () => {
+		useFakeClock();
+		for (const [, client] of pair({timeout: 50, fetch: async () => Object.assign(new Response('{}'), {text: async () => new Promise<string>(() => undefined)})})) {
+			const read = client.get(url).text();
+			const settled = expect(read).rejects.toMatchObject({name: 'TimeoutError'});
+			await vi.advanceTimersByTimeAsync(50);
+			await settled;
+		}
+	});
+
+	it('gives up on an async parseJson of an error body that never settles once `timeout` has passed', async () => {
+		useFakeClock();
+		for (const [, client] of pair({timeout: 500, parseJson: async () => new Promise(() => undefined), fetch: answer(403, '{"code":"MODEL_TIER_REQUIRED"}', {'content-type': 'application/json'})})) {
+			let error: unknown;
+			const done = client.get(url).catch((error_: unknown) => {
+				error = error_;
+			});
+			await vi.advanceTimersByTimeAsync(500);
+			await done;
+			expect(error).toBeInstanceOf(HTTPError);
+			expect((error as HTTPError).data).toBeUndefined();
+		}
+	});
+
+	it('hands a custom fetch the very Request that hooks and parseJson see', async () => {
+		for (const [, client] of pair({})) {
+			const seen: unknown[] = [];
+			await client.get(url, {
+				fetch: async input => {
+					seen.push(input);
+					return new Response('{"ok":true}', {headers: {'content-type': 'application/json'}});
+				},
+				hooks: {beforeRequest: [({request}) => {
+					seen.push(request);
+				}]},
+				parseJson: (text, {request}) => {
+					seen.push(request);
+					return JSON.parse(text) as unknown;
+				},
+			}).json();
+			expect(seen).toHaveLength(3);
+			expect(new Set(seen).size).toBe(1);
+		}
+	});
+
+	it('takes `retry: 0` set by an init hook of the call\'s own', async () => {
+		let sent = 0;
+		const fetch = async (): Promise<Response> => {
+			sent++;
+			return new Response('{"error":"x","code":"EXECUTION_FAILED"}', {status: 500});
+		};
+
+		await knoudsRetry(ky.create({fetch}), {random: () => 0}).get(url, {hooks: {init: [options => {
+			options.retry = 0;
+		}]}}).catch(() => undefined);
+		expect(sent).toBe(1);
+	});
+});
+
+describe('createKnoudsFetch and a body read', () => {
+	it('stops a body read at the caller\'s abort after the headers arrived, as fetch does, with an attempt timeout set', async () => {
+		const fetch: FetchLike = async (_input, init) => {
+			const signal = init?.signal;
+			const body = new ReadableStream<Uint8Array>({
+				start(controller) {
+					signal?.addEventListener('abort', () => {
+						controller.error(signal.reason);
+					});
+				},
+			});
+			return new Response(body);
+		};
+
+		const controller = new AbortController();
+		const response = await createKnoudsFetch({fetch, timeout: 60_000})(url, {signal: controller.signal});
+		const read = response.text();
+		const reason = new Error('caller gave up');
+		controller.abort(reason);
+		await expect(read).rejects.toBe(reason);
+		// Joined, not listened to: a signal shared by many calls gathers nothing.
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 	});
 });
