@@ -57,8 +57,9 @@ const surfaceError = (call: CallSettings): BeforeErrorHook => ({error, request, 
 // ky's retry stays on only for `ky.retry()` forced from the user's afterResponse hooks; every failure is ours alone.
 const forcedRetriesOnly = (retry: Options['retry'], hasAfterResponse: boolean): NonNullable<Options['retry']> => {
 	if (!hasAfterResponse) {
-		// An object of its own rather than 0: a later init hook that sets `retry` is then told apart from this.
-		return {limit: 0};
+		// -0 rather than 0: the same to ky (and as cheap to normalise as any number), while a later init hook
+		// that sets `retry: 0` can be told apart from this with Object.is.
+		return -0;
 	}
 
 	const base = typeof retry === 'number' ? {limit: retry} : retry ?? {};
@@ -106,7 +107,7 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		sent: {count: 0},
 		// Read at a failure, from the options ky goes on with: an init hook of the call's own, which runs after
 		// this one, may still set `retry`.
-		retriesOff: () => retriesOff(kyOptions.retry === replaced ? asked : kyOptions.retry),
+		retriesOff: () => retriesOff(Object.is(kyOptions.retry, replaced) ? asked : kyOptions.retry),
 		signalPerCall: true,
 	};
 	let sent: Request | undefined;
