@@ -5,20 +5,23 @@ import type {KnoudsStore} from './store.js';
 An attempt let through, with the cycle it went in (none without a gate), the learned window it was let
 through by (its `at`; none before one is learned) and whether it was that window's probe.
 */
-export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean};
+export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean; readonly windowMs?: number | undefined};
 
 /** How long the record (and the widening of a learned window) is remembered without news. */
 export const memoryMs = 3_600_000;
 
-/** The least a cycle's counters are kept after their last change: longer than any answer takes to come back. */
-export const cycleMemoryMs = 60_000;
+/** The least a cycle's counters are kept after their last change: longer than an answer takes to come back. */
+export const cycleMemoryMs = 10_000;
 
 /**
-How long a cycle's counters are kept after a change at `now`: twice the cycle's age so far, within
-`cycleMemoryMs` and `memoryMs`. A counter is read only while its cycle runs, and by the 429 that ends it,
-so short cycles (a sub-second Retry-After) leave nothing behind for long, and long ones keep theirs.
+How long a cycle's counters are kept after a change at `now`: twice the cycle's age so far, and past the
+end of its learned window, if one is known, by `cycleMemoryMs`; at least `cycleMemoryMs`, at most
+`memoryMs`. A counter is read only while its cycle runs (a window's slots, until the window ends) and by
+the 429 that ends it, so short cycles (a sub-second Retry-After) leave nothing behind for long, while a
+per-minute window keeps its slots for all of its minute.
 */
-export const cycleTtl = (now: number, cycle: number): number => Math.min(memoryMs, Math.max(cycleMemoryMs, 2 * (now - cycle)));
+export const cycleTtl = (now: number, cycle: number, windowMs?: number): number =>
+	Math.min(memoryMs, Math.max(cycleMemoryMs, 2 * (now - cycle), windowMs === undefined ? 0 : cycle + windowMs - now + cycleMemoryMs));
 
 const counter = (ttlMs: number, max = Number.POSITIVE_INFINITY) => ({initial: 0, max, ttlMs});
 
@@ -66,13 +69,13 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 	const takeLearned = async (now: number, cycle: number, learned: Learned): Promise<Sent | undefined> => {
 		const widened = Number(await store.get(key('widened', learned.at)) ?? 0);
 		const initial = learned.admitted + (Number.isFinite(widened) ? widened : 0);
-		const ttlMs = cycleTtl(now, cycle);
+		const ttlMs = cycleTtl(now, cycle, learned.windowMs);
 		if (await store.take(keysOf(cycle).slots, 1, {initial, ttlMs})) {
-			return {kind: 'send', sentAt: now, cycle, window: learned.at, probe: false};
+			return {kind: 'send', sentAt: now, cycle, window: learned.at, probe: false, windowMs: learned.windowMs};
 		}
 
 		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs})
-			? {kind: 'send', sentAt: now, cycle, window: learned.at, probe: true}
+			? {kind: 'send', sentAt: now, cycle, window: learned.at, probe: true, windowMs: learned.windowMs}
 			: undefined;
 	};
 
@@ -96,7 +99,7 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 			}
 
 			const keys = keysOf(admission.cycle);
-			const ttlMs = cycleTtl(Date.now(), admission.cycle);
+			const ttlMs = cycleTtl(Date.now(), admission.cycle, admission.windowMs);
 			await store.add(keys.admitted, 1, counter(ttlMs));
 			if (admission.probe && admission.window !== undefined) {
 				// Widening belongs to the learned window, which outlives its cycles: kept as long as the record.
@@ -127,7 +130,7 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		/** Hands back the probe of an attempt whose answer taught nothing. */
 		async giveBackProbe(admission: Sent): Promise<void> {
 			if (admission.probe && admission.cycle !== undefined) {
-				await store.add(keysOf(admission.cycle).probe, 1, counter(cycleTtl(Date.now(), admission.cycle), 1));
+				await store.add(keysOf(admission.cycle).probe, 1, counter(cycleTtl(Date.now(), admission.cycle, admission.windowMs), 1));
 			}
 		},
 	};

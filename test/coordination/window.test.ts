@@ -140,4 +140,16 @@ describe('createWindow', () => {
 		expect(liveAt[1]).toBeLessThanOrEqual(liveAt[0]! + 5);
 		expect(liveAt[1]).toBeLessThan(600);
 	});
+
+	it('keeps a per-minute window used up for all of its minute, however long it sits idle, so that it does not let a second window\'s worth through', async () => {
+		const {store, now, advance} = recordingStore();
+		const window = createWindow(store, key);
+		const limit = await learnedLimit(store, now(), 3, 60_000);
+		expect((await takeAll(window, now(), limit, 5)).map(sent => sent?.probe)).toEqual([false, false, false, true, undefined]);
+		advance(50_000);
+		expect(await window.takeSlot(now(), limit)).toBeUndefined();
+		advance(10_000);
+		// The next minute: its own three and a probe.
+		expect((await takeAll(window, now(), limit, 5)).map(sent => sent?.probe)).toEqual([false, false, false, true, undefined]);
+	});
 });
