@@ -93,9 +93,25 @@ const kyTimeout = (value: unknown): number => typeof value === 'number' && value
 // ky's `retry: 0` (a number, or `{limit: 0}`), on the client or the call: the caller asked for no retries.
 const retriesOff = (retry: Options['retry']): boolean => retry === 0 || (typeof retry === 'object' && retry.limit === 0);
 
+// Whether ky would take the `retry` option. One it would refuse is left in place for ky to refuse, with
+// its own error, as it would without the wrapper.
+const isValidRetry = (retry: unknown): boolean => {
+	const limit = (value: unknown): boolean => value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+	if (retry === undefined || typeof retry === 'number') {
+		return limit(retry);
+	}
+
+	return typeof retry === 'object' && retry !== null && !Array.isArray(retry)
+		&& limit((retry as {limit?: unknown}).limit)
+		&& ['methods', 'statusCodes', 'afterStatusCodes'].every(name => {
+			const value = (retry as Record<string, unknown>)[name];
+			return value === undefined || Array.isArray(value);
+		});
+};
+
 const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
-	if ((typeof kyOptions.timeout === 'number' && kyOptions.timeout > maxTimer) || (typeof kyOptions.totalTimeout === 'number' && kyOptions.totalTimeout > maxTimer)) {
-		// Left to ky, which rejects the call with its RangeError before anything is sent.
+	if ((typeof kyOptions.timeout === 'number' && kyOptions.timeout > maxTimer) || (typeof kyOptions.totalTimeout === 'number' && kyOptions.totalTimeout > maxTimer) || !isValidRetry(kyOptions.retry)) {
+		// Left to ky, which refuses the call with its own error before anything is sent.
 		return;
 	}
 

@@ -312,3 +312,26 @@ describe('createKnoudsFetch and a body read', () => {
 		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 	});
 });
+
+describe('ky\'s checks of its retry option', () => {
+	it.each([
+		['a negative limit', {retry: -1}],
+		['a limit that is not a whole number', {retry: {limit: 1.5}}],
+		['methods that are not an array', {retry: {methods: 'get'}}],
+		['statusCodes that are not an array', {retry: {statusCodes: 500}}],
+		['a retry that is neither a number nor an object', {retry: 'always'}],
+	])('refuses %s with ky\'s own error, on plain ky and the wrapped client alike', async (_name, options) => {
+		const errors: string[] = [];
+		for (const [, client] of pair({fetch: answer(200, '{}')})) {
+			try {
+				await client.get(url, options as Options);
+				errors.push('no error');
+			} catch (error) {
+				errors.push(`${(error as Error).name}: ${(error as Error).message}`);
+			}
+		}
+
+		expect(errors[0]).not.toBe('no error');
+		expect(errors[1]).toBe(errors[0]);
+	});
+});
