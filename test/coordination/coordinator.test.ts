@@ -252,6 +252,21 @@ describe('a learned window', () => {
 		expect(held.error).toBe(reason);
 		expect(vi.getTimerCount()).toBe(0);
 	});
+
+	it('asks the store nothing more once the caller aborts a held attempt', async () => {
+		const {coordinator, inner, reads} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		const controller = new AbortController();
+		const held = pending(coordinator.admit(withSignal(controller.signal)));
+		await vi.advanceTimersByTimeAsync(100);
+		const before = reads.length;
+		controller.abort(new Error('cancelled'));
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.error).toBeInstanceOf(Error);
+		expect(reads).toHaveLength(before);
+	});
 });
 
 describe('the retry budget', () => {
