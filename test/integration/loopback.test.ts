@@ -3,6 +3,7 @@ import {fileURLToPath} from 'node:url';
 import ky, {isNetworkError} from 'ky';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createKnoudsFetch, isKnoudsError, knoudsRetry} from '../../src/index.js';
+import {until} from '../support/clock.js';
 import {sendError, startServer} from './server.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -54,10 +55,14 @@ describe('against a real loopback server', () => {
 		});
 		const controller = new AbortController();
 		const call = knoudsRetry(ky.create({baseUrl: `${server.url}/`, timeout: false})).get('slow', {signal: controller.signal});
-		setTimeout(() => {
-			controller.abort(new Error('caller gave up'));
-		}, 50);
-		await expect(call).rejects.toThrow('caller gave up');
+		const rejected = expect(call).rejects.toThrow('caller gave up');
+		// Aborted once the request is in flight, however loaded the machine.
+		await until(() => server!.requests() === 1, 100_000);
+		const abortedAt = performance.now();
+		controller.abort(new Error('caller gave up'));
+		await rejected;
+		// At once: within a few event-loop turns of the abort, not at some timeout (there is none) or retry.
+		expect(performance.now() - abortedAt).toBeLessThan(500);
 		expect(server.requests()).toBe(1);
 	});
 
