@@ -85,7 +85,9 @@ describe('against a real loopback server', () => {
 				response.end('{}');
 			}
 		});
-		const entry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+		// The source, not dist/: this is about the timers the code leaves, not about the build.
+		const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+		const hooks = fileURLToPath(new URL('source-hooks.mjs', import.meta.url));
 		const script = `
 			import ky from 'ky';
 			import {knoudsRetry, createKnoudsFetch} from ${JSON.stringify(entry)};
@@ -95,7 +97,7 @@ describe('against a real loopback server', () => {
 			await (await knoudsFetch(${JSON.stringify(`${server.url}/b`)})).text();
 			console.log('done');
 		`;
-		const child = spawn(process.execPath, ['--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../..', import.meta.url))});
+		const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', hooks, '--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../..', import.meta.url))});
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
