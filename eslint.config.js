@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-	{ignores: ['dist/', 'node_modules/', 'coverage/', 'eslint.config.js']},
+	{ignores: ['dist/', 'node_modules/', 'coverage/', 'reports/', '.stryker-tmp/', 'eslint.config.js']},
 	js.configs.recommended,
 	...tseslint.configs.strictTypeChecked,
 	{
@@ -26,5 +26,10 @@ export default tseslint.config(
 			// Test doubles for fetch are async by contract, whether or not they await.
 			'@typescript-eslint/require-await': 'off',
 		},
+	},
+	// Stryker's config and plugin are plain ES modules, outside the TypeScript project.
+	{
+		files: ['**/*.mjs'],
+		...tseslint.configs.disableTypeChecked,
 	},
 );

@@ -129,6 +129,8 @@ describe('decide on terminal and unknown failures', () => {
 	it('retries an unknown or missing code on a 5xx as SERVER_ERROR', () => {
 		expect(decide(input(http(503, 'UPSTREAM_DOWN')))).toMatchObject({retry: true, key: 'SERVER_ERROR'});
 		expect(decide(input(http(502)))).toMatchObject({retry: true, key: 'SERVER_ERROR'});
+		expect(decide(input(http(500)))).toMatchObject({retry: true, key: 'SERVER_ERROR'});
+		expect(decide(input(http(599, 'UPSTREAM_DOWN')))).toMatchObject({retry: true, key: 'SERVER_ERROR'});
 	});
 });
 

@@ -18,15 +18,20 @@ export const createWakeup = () => {
 		async wait(scope: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
 			signal?.throwIfAborted();
 			await new Promise<void>((resolve, reject) => {
-				const done = (): void => {
+				const leave = (): void => {
 					clearTimeout(timer);
 					signal?.removeEventListener('abort', onAbort);
 					sleepers.get(scope)?.delete(done);
+				};
+
+				const done = (): void => {
+					leave();
 					resolve();
 				};
 
+				// Not through done(): a promise settles once, and resolving first would swallow the rejection.
 				const onAbort = (): void => {
-					done();
+					leave();
 					reject(signal?.reason as Error);
 				};
 

@@ -7,9 +7,11 @@ import {createKnoudsFetch, knoudsRetry, type KnoudsFetchOptions, type KnoudsRetr
 // Typed for callers, but JavaScript callers can pass anything: test what they may really pass.
 const resolve = (options: unknown) => resolveCoordination(options as CoordinationOptions);
 
-const rejects = (options: unknown, option: string): void => {
+// The whole message: it names the option, says what was expected and what came, and a test that looked
+// only for the option's name would pass with any message, or an empty one after it.
+const rejects = (options: unknown, message: string): void => {
 	expect(() => resolve(options)).toThrow(TypeError);
-	expect(() => resolve(options)).toThrow(`\`${option}\``);
+	expect(() => resolve(options)).toThrow(new TypeError(message));
 };
 
 const isStore = (value: unknown): boolean =>
@@ -110,72 +112,72 @@ describe('resolveCoordination values', () => {
 
 describe('resolveCoordination errors', () => {
 	it('refuses a retryAfterGate that is not a boolean', () => {
-		rejects({retryAfterGate: 'yes'}, 'retryAfterGate');
-		rejects({retryAfterGate: 1}, 'retryAfterGate');
+		rejects({retryAfterGate: 'yes'}, 'Expected `retryAfterGate` to be a boolean, got \'yes\'.');
+		rejects({retryAfterGate: 1}, 'Expected `retryAfterGate` to be a boolean, got 1.');
 	});
 
 	it('refuses a retryBudget that is neither false nor an object', () => {
-		rejects({retryBudget: 5}, 'retryBudget');
-		rejects({retryBudget: true}, 'retryBudget');
-		rejects({retryBudget: 'off'}, 'retryBudget');
-		rejects({retryBudget: [10, 0.1]}, 'retryBudget');
+		rejects({retryBudget: 5}, 'Expected `retryBudget` to be `false` or `{burst, earn}`, got 5.');
+		rejects({retryBudget: true}, 'Expected `retryBudget` to be `false` or `{burst, earn}`, got true.');
+		rejects({retryBudget: 'off'}, 'Expected `retryBudget` to be `false` or `{burst, earn}`, got \'off\'.');
+		rejects({retryBudget: [10, 0.1]}, 'Expected `retryBudget` to be `false` or `{burst, earn}`, got an array.');
 	});
 
 	it('refuses a negative or non-numeric burst', () => {
-		rejects({retryBudget: {burst: -1}}, 'retryBudget.burst');
-		rejects({retryBudget: {burst: '10'}}, 'retryBudget.burst');
-		rejects({retryBudget: {burst: Number.POSITIVE_INFINITY}}, 'retryBudget.burst');
+		rejects({retryBudget: {burst: -1}}, 'Expected `retryBudget.burst` to be a non-negative number, got -1.');
+		rejects({retryBudget: {burst: '10'}}, 'Expected `retryBudget.burst` to be a non-negative number, got \'10\'.');
+		rejects({retryBudget: {burst: Number.POSITIVE_INFINITY}}, 'Expected `retryBudget.burst` to be a non-negative number, got Infinity.');
 	});
 
 	it('refuses an earn that is NaN or negative', () => {
-		rejects({retryBudget: {earn: Number.NaN}}, 'retryBudget.earn');
-		rejects({retryBudget: {earn: -0.1}}, 'retryBudget.earn');
+		rejects({retryBudget: {earn: Number.NaN}}, 'Expected `retryBudget.earn` to be a non-negative number, got NaN.');
+		rejects({retryBudget: {earn: -0.1}}, 'Expected `retryBudget.earn` to be a non-negative number, got -0.1.');
 	});
 
 	it('refuses a latch that is not an object', () => {
-		rejects({latch: 'x'}, 'latch');
-		rejects({latch: true}, 'latch');
-		rejects({latch: []}, 'latch');
+		rejects({latch: 'x'}, 'Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got \'x\'.');
+		rejects({latch: true}, 'Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got true.');
+		rejects({latch: []}, 'Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got an array.');
 	});
 
 	it('refuses a deadKey that is not a boolean', () => {
-		rejects({latch: {deadKey: 'no'}}, 'latch');
-		rejects({latch: {deadKey: 0}}, 'latch');
+		rejects({latch: {deadKey: 'no'}}, 'Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got an object.');
+		rejects({latch: {deadKey: 0}}, 'Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got an object.');
 	});
 
 	it('refuses an unknown latch name by name', () => {
-		rejects({latch: {GRANT_EXHAUSTED: 1}}, 'latch.GRANT_EXHAUSTED');
+		rejects({latch: {GRANT_EXHAUSTED: 1}}, '`latch.GRANT_EXHAUSTED` is not a latch (did you mean `grant_exhausted`?); expected one of `deadKey`, `INSUFFICIENT_CREDITS`, `grant_exhausted`.');
 		expect(() => resolve({latch: {GRANT_EXHAUSTED: 1}})).toThrow(/is not a latch/);
 		expect(() => resolve({latch: {GRANT_EXHAUSTED: 1}})).toThrow('`grant_exhausted`');
 	});
 
 	it('refuses a latch time that is zero, negative or not a number', () => {
-		rejects({latch: {INSUFFICIENT_CREDITS: 0}}, 'latch.INSUFFICIENT_CREDITS');
-		rejects({latch: {INSUFFICIENT_CREDITS: -5}}, 'latch.INSUFFICIENT_CREDITS');
-		rejects({latch: {INSUFFICIENT_CREDITS: '60000'}}, 'latch.INSUFFICIENT_CREDITS');
-		rejects({latch: {grant_exhausted: 0}}, 'latch.grant_exhausted');
-		rejects({latch: {grant_exhausted: Number.NaN}}, 'latch.grant_exhausted');
+		rejects({latch: {INSUFFICIENT_CREDITS: 0}}, 'Expected `latch.INSUFFICIENT_CREDITS` to be a positive number, got 0.');
+		rejects({latch: {INSUFFICIENT_CREDITS: -5}}, 'Expected `latch.INSUFFICIENT_CREDITS` to be a positive number, got -5.');
+		rejects({latch: {INSUFFICIENT_CREDITS: '60000'}}, 'Expected `latch.INSUFFICIENT_CREDITS` to be a positive number, got \'60000\'.');
+		rejects({latch: {grant_exhausted: 0}}, 'Expected `latch.grant_exhausted` to be a positive number, got 0.');
+		rejects({latch: {grant_exhausted: Number.NaN}}, 'Expected `latch.grant_exhausted` to be a positive number, got NaN.');
 	});
 
 	it('refuses a rateLimit without requestsPerMinute', () => {
-		rejects({rateLimit: {}}, 'rateLimit');
-		rejects({rateLimit: 600}, 'rateLimit');
-		rejects({rateLimit: null}, 'rateLimit');
+		rejects({rateLimit: {}}, 'Expected `rateLimit` to be `{requestsPerMinute}`, got an object.');
+		rejects({rateLimit: 600}, 'Expected `rateLimit` to be `{requestsPerMinute}`, got 600.');
+		rejects({rateLimit: null}, 'Expected `rateLimit` to be `{requestsPerMinute}`, got null.');
 	});
 
 	it('refuses a requestsPerMinute that is not a positive number', () => {
-		rejects({rateLimit: {requestsPerMinute: 0}}, 'rateLimit.requestsPerMinute');
-		rejects({rateLimit: {requestsPerMinute: -60}}, 'rateLimit.requestsPerMinute');
-		rejects({rateLimit: {requestsPerMinute: '600'}}, 'rateLimit.requestsPerMinute');
-		rejects({rateLimit: {requestsPerMinute: Number.POSITIVE_INFINITY}}, 'rateLimit.requestsPerMinute');
+		rejects({rateLimit: {requestsPerMinute: 0}}, 'Expected `rateLimit.requestsPerMinute` to be a positive number, got 0.');
+		rejects({rateLimit: {requestsPerMinute: -60}}, 'Expected `rateLimit.requestsPerMinute` to be a positive number, got -60.');
+		rejects({rateLimit: {requestsPerMinute: '600'}}, 'Expected `rateLimit.requestsPerMinute` to be a positive number, got \'600\'.');
+		rejects({rateLimit: {requestsPerMinute: Number.POSITIVE_INFINITY}}, 'Expected `rateLimit.requestsPerMinute` to be a positive number, got Infinity.');
 	});
 
 	it('refuses a store that misses methods', () => {
-		rejects({store: {}}, 'store');
+		rejects({store: {}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
 		const partial = Object.fromEntries(Object.entries(createMemoryStore()).filter(([name]) => name !== 'reserve'));
-		rejects({store: partial}, 'store');
-		rejects({store: {...createMemoryStore(), take: 'take'}}, 'store');
-		rejects({store: 'redis://localhost'}, 'store');
+		rejects({store: partial}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
+		rejects({store: {...createMemoryStore(), take: 'take'}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
+		rejects({store: 'redis://localhost'}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got \'redis://localhost\'.');
 	});
 
 	it('names every method a store needs', () => {
@@ -186,14 +188,12 @@ describe('resolveCoordination errors', () => {
 describe('coordination options through the public surfaces', () => {
 	it('makes createKnoudsFetch throw the TypeError at creation', () => {
 		const create = () => createKnoudsFetch({retryBudget: 5} as unknown as KnoudsFetchOptions);
-		expect(create).toThrow(TypeError);
-		expect(create).toThrow('`retryBudget`');
+		expect(create).toThrow(new TypeError('Expected `retryBudget` to be `false` or `{burst, earn}`, got 5.'));
 	});
 
 	it('makes knoudsRetry throw the TypeError at creation', () => {
 		const create = () => knoudsRetry(ky.create(), {latch: {deadKey: 'no'}} as unknown as KnoudsRetryOptions);
-		expect(create).toThrow(TypeError);
-		expect(create).toThrow('`latch`');
+		expect(create).toThrow(new TypeError('Expected `latch` to be `{deadKey?: boolean, INSUFFICIENT_CREDITS?: ms, grant_exhausted?: ms}`, got an object.'));
 	});
 
 	it('lets both surfaces accept valid coordination options', () => {

@@ -2,15 +2,18 @@ import {execFile} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {assertFreshDist} from './fresh-dist.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cells = (report: string, label: string): string[] =>
 	report.split('\n').find(line => line.trimStart().startsWith(label))?.slice(label.length + 2).trim().split(/\s{2,}/) ?? [];
 
-// The demo imports the built package (dist/), which `npm test` builds before vitest runs.
+// The demo imports the built package (dist/), as a user's code would: dist/ is the point here. `npm test`
+// builds it before vitest runs, and assertFreshDist() fails this test rather than let it pass on an old build.
 describe('npm run demo', () => {
 	let stdout = '';
 	beforeAll(async () => {
+		await assertFreshDist();
 		// It exits 0, or execFile rejects.
 		({stdout} = await promisify(execFile)(process.execPath, ['demo/demo.ts'], {cwd: root, timeout: 60_000}));
 	}, 70_000);

@@ -3,6 +3,7 @@ import {fileURLToPath} from 'node:url';
 import ky, {isNetworkError} from 'ky';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createKnoudsFetch, isKnoudsError, knoudsRetry} from '../../src/index.js';
+import {until} from '../support/clock.js';
 import {sendError, startServer} from './server.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -54,10 +55,14 @@ describe('against a real loopback server', () => {
 		});
 		const controller = new AbortController();
 		const call = knoudsRetry(ky.create({baseUrl: `${server.url}/`, timeout: false})).get('slow', {signal: controller.signal});
-		setTimeout(() => {
-			controller.abort(new Error('caller gave up'));
-		}, 50);
-		await expect(call).rejects.toThrow('caller gave up');
+		const rejected = expect(call).rejects.toThrow('caller gave up');
+		// Aborted once the request is in flight, however loaded the machine.
+		await until(() => server!.requests() === 1, 100_000);
+		const abortedAt = performance.now();
+		controller.abort(new Error('caller gave up'));
+		await rejected;
+		// At once: within a few event-loop turns of the abort, not at some timeout (there is none) or retry.
+		expect(performance.now() - abortedAt).toBeLessThan(500);
 		expect(server.requests()).toBe(1);
 	});
 
@@ -80,7 +85,9 @@ describe('against a real loopback server', () => {
 				response.end('{}');
 			}
 		});
-		const entry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+		// The source, not dist/: this is about the timers the code leaves, not about the build.
+		const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+		const hooks = fileURLToPath(new URL('source-hooks.mjs', import.meta.url));
 		const script = `
 			import ky from 'ky';
 			import {knoudsRetry, createKnoudsFetch} from ${JSON.stringify(entry)};
@@ -90,7 +97,7 @@ describe('against a real loopback server', () => {
 			await (await knoudsFetch(${JSON.stringify(`${server.url}/b`)})).text();
 			console.log('done');
 		`;
-		const child = spawn(process.execPath, ['--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../..', import.meta.url))});
+		const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', hooks, '--input-type=module', '-e', script], {cwd: fileURLToPath(new URL('../..', import.meta.url))});
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,10 +3,13 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {scenarios} from '../../../src/testing/index.js';
+import {assertFreshDist} from '../fresh-dist.js';
 
-// The built `knouds-sim` bin, run as a user runs it. `npm test` builds dist/ before vitest runs.
+// The built `knouds-sim` bin, run as a user runs it: dist/ is the point here. `npm test` builds dist/
+// before vitest runs, and assertFreshDist() fails these tests rather than let them pass on an old build.
+beforeAll(assertFreshDist);
 
 const bin = fileURLToPath(new URL('../../../dist/bin/knouds-sim.js', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];

@@ -1,0 +1,295 @@
+import {describe, expect, it, vi} from 'vitest';
+import {until, useFakeClock} from '../support/clock.js';
+import {createCoordinator, type Admission, type AttemptScope} from '../../src/coordination/coordinator.js';
+import {resolveCoordination, type CoordinationOptions} from '../../src/coordination/options.js';
+import {createMemoryStore, type KnoudsStore} from '../../src/coordination/store.js';
+import type {Sent} from '../../src/coordination/window.js';
+
+// The coordinator on its own, over a memory store on the fake clock: when an attempt is let through,
+// held or refused, to the millisecond.
+
+const scope = (overrides: Partial<AttemptScope> = {}): AttemptScope => ({
+	request: {headers: {'x-api-key': 'kn_test'}, url: 'https://api.knouds.test/v1/models/flux/run', signal: undefined},
+	deadline: undefined,
+	maxRetryAfter: Number.POSITIVE_INFINITY,
+	first: true,
+	...overrides,
+});
+
+const withSignal = (signal: AbortSignal, overrides: Partial<AttemptScope> = {}): AttemptScope =>
+	scope({...overrides, request: {...scope().request, signal}});
+
+const ok = {status: 200, code: undefined, retryAfterMs: undefined, body: undefined} as const;
+const rateLimited = (retryAfterMs: number) => ({status: 429, code: 'RATE_LIMIT_EXCEEDED', retryAfterMs, body: undefined}) as const;
+
+/** A coordinator on the fake clock, with a memory store whose reads are counted. */
+const setUp = (options: CoordinationOptions = {}) => {
+	useFakeClock();
+	const inner = createMemoryStore();
+	// When the record of the limit was read.
+	const reads: number[] = [];
+	const store: KnoudsStore = {
+		...inner,
+		async get(key) {
+			if (key === 'knouds-retry:limit') {
+				reads.push(Date.now());
+			}
+
+			return inner.get(key);
+		},
+	};
+	const coordinator = createCoordinator(resolveCoordination({store, ...options}));
+	return {coordinator, inner, reads, t0: Date.now()};
+};
+
+/** An admission under way, whose result can be looked at before it settles. */
+const pending = (promise: Promise<Admission>) => {
+	const state: {result: Admission | undefined; error: unknown} = {result: undefined, error: undefined};
+	promise.then(result => {
+		state.result = result;
+	}, (error: unknown) => {
+		state.error = error;
+	});
+	return state;
+};
+
+const sent = (admission: Admission | undefined): Sent => {
+	if (admission?.kind !== 'send') {
+		throw new Error(`Expected the attempt to be sent, got ${JSON.stringify(admission)}`);
+	}
+
+	return admission;
+};
+
+/** Learns a window that admits `admitted` requests per `windowMs`, its cycle starting now: as the store would hold it after a 429. */
+const learnWindow = async (store: KnoudsStore, admitted: number, windowMs: number): Promise<void> => {
+	const now = Date.now();
+	await store.set('knouds-retry:limit', JSON.stringify({until: 0, cycle: now, learned: {admitted, windowMs, at: now}}), 3_600_000);
+};
+
+describe('the Retry-After gate', () => {
+	it('holds an attempt exactly until the gate opens, then lets it through', async () => {
+		const {coordinator, t0} = setUp();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
+		const next = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(4999);
+		expect(next.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(1);
+		expect(next.result).toMatchObject({kind: 'send', sentAt: t0 + 5000});
+	});
+
+	it('refuses at once, with the wait, an attempt whose total timeout ends when the gate opens, and waits for one that ends a millisecond later', async () => {
+		const {coordinator, t0} = setUp();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
+		expect(await coordinator.admit(scope({deadline: t0 + 5000}))).toEqual({kind: 'gated', retryAfterMs: 5000, reason: 'total-timeout'});
+		const later = pending(coordinator.admit(scope({deadline: t0 + 5001})));
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(later.result).toMatchObject({kind: 'send', sentAt: t0 + 5000});
+	});
+
+	it('refuses at once an attempt that would wait longer than maxRetryAfter, and waits for one that allows exactly the wait', async () => {
+		const {coordinator, t0} = setUp();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
+		expect(await coordinator.admit(scope({maxRetryAfter: 4999}))).toEqual({kind: 'gated', retryAfterMs: 5000, reason: 'retry-after-too-long'});
+		const patient = pending(coordinator.admit(scope({maxRetryAfter: 5000})));
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(patient.result).toMatchObject({kind: 'send', sentAt: t0 + 5000});
+	});
+
+	it('lets a 429 without a Retry-After close nothing', async () => {
+		const {coordinator, t0} = setUp();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {status: 429, code: undefined, retryAfterMs: undefined, body: undefined});
+		expect(await coordinator.admit(scope())).toMatchObject({kind: 'send', sentAt: t0});
+	});
+
+	it('lets everything through at once with retryAfterGate: false, and never reads the record of the limit', async () => {
+		const {coordinator, reads, t0} = setUp({retryAfterGate: false});
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
+		expect(await coordinator.admit(scope())).toEqual({kind: 'send', sentAt: t0, cycle: undefined, window: undefined, probe: false});
+		expect(reads).toEqual([]);
+	});
+});
+
+describe('the pacer', () => {
+	it('gives a second attempt the next slot, an interval after the first', async () => {
+		const {coordinator, t0} = setUp({rateLimit: {requestsPerMinute: 60}});
+		expect(await coordinator.admit(scope())).toMatchObject({kind: 'send', sentAt: t0});
+		const second = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(999);
+		expect(second.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(1);
+		expect(second.result).toMatchObject({kind: 'send', sentAt: t0 + 1000});
+	});
+
+	it('does not send an attempt into a gate that a 429 closed while the pacer held it', async () => {
+		const {coordinator, t0} = setUp({rateLimit: {requestsPerMinute: 60}});
+		const first = sent(await coordinator.admit(scope()));
+		const second = pending(coordinator.admit(scope()));
+		// The second attempt sleeps on its pace slot, a second away, when the first one's 429 closes the gate.
+		await until(() => vi.getTimerCount() === 1);
+		await coordinator.observe(scope(), first, rateLimited(5000));
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(second.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(4000);
+		expect(second.result).toMatchObject({kind: 'send', sentAt: t0 + 5000});
+	});
+
+	it('refuses at once an attempt whose total timeout ends at its slot, and waits for one that ends a millisecond later', async () => {
+		const {coordinator, t0} = setUp({rateLimit: {requestsPerMinute: 60}});
+		await coordinator.admit(scope());
+		expect(await coordinator.admit(scope({deadline: t0 + 1000}))).toEqual({kind: 'deadline'});
+		const later = pending(coordinator.admit(scope({deadline: t0 + 2001})));
+		await vi.advanceTimersByTimeAsync(2000);
+		expect(later.result).toMatchObject({kind: 'send', sentAt: t0 + 2000});
+	});
+
+	it('ends a wait for a slot at the caller\'s abort, with its reason', async () => {
+		const {coordinator} = setUp({rateLimit: {requestsPerMinute: 60}});
+		await coordinator.admit(scope());
+		const controller = new AbortController();
+		const second = pending(coordinator.admit(withSignal(controller.signal)));
+		await vi.advanceTimersByTimeAsync(500);
+		const reason = new Error('cancelled');
+		controller.abort(reason);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(second.error).toBe(reason);
+		expect(vi.getTimerCount()).toBe(0);
+	});
+});
+
+describe('a learned window', () => {
+	it('lets its worth through, then one probe, then holds the rest until the probe\'s answer comes', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 60_000);
+		const admitted = [sent(await coordinator.admit(scope())), sent(await coordinator.admit(scope())), sent(await coordinator.admit(scope()))];
+		expect(admitted.map(admission => admission.probe)).toEqual([false, false, true]);
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(held.result).toBeUndefined();
+		// The probe got through: the window admits one more, and the held attempt goes at once, not at its next poll.
+		await vi.advanceTimersByTimeAsync(10);
+		await coordinator.observe(scope(), admitted[2]!, ok);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 1010});
+	});
+
+	it('gives the probe back when its attempt got no answer (a network error, a timeout), so the next attempt goes at once as the probe', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		const probe = sent(await coordinator.admit(scope()));
+		expect(probe.probe).toBe(true);
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(100);
+		expect(held.result).toBeUndefined();
+		await coordinator.release(probe);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 100, probe: true});
+	});
+
+	it('gives the probe back when a 429 without a Retry-After answered it, so one attempt at a time keeps asking', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		const probe = sent(await coordinator.admit(scope()));
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(100);
+		await coordinator.observe(scope(), probe, {status: 429, code: undefined, retryAfterMs: undefined, body: undefined});
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 100, probe: true});
+	});
+
+	it('looks at the store again every 250 ms while held, for news from another process, and no more often', async () => {
+		const {coordinator, inner, reads, t0} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		reads.length = 0;
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(held.result).toBeUndefined();
+		expect(reads.map(at => at - t0)).toEqual([0, 250, 500, 750, 1000]);
+	});
+
+	it('lets a held attempt go at its next look once another process\'s probe got through', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		const probe = sent(await coordinator.admit(scope()));
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(100);
+		// Another process, sharing the store, saw the probe through: this one hears of it only from the store.
+		const elsewhere = createCoordinator(resolveCoordination({store: inner}));
+		await elsewhere.observe(scope(), probe, ok);
+		await vi.advanceTimersByTimeAsync(149);
+		expect(held.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(1);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 250});
+	});
+
+	it('refuses at once an attempt whose total timeout ends before its next look, and holds one that ends after it', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		expect(await coordinator.admit(scope({deadline: t0 + 250}))).toEqual({kind: 'deadline'});
+		const later = pending(coordinator.admit(scope({deadline: t0 + 251})));
+		await vi.advanceTimersByTimeAsync(250);
+		expect(later.result).toEqual({kind: 'deadline'});
+	});
+
+	it('ends a held attempt at the caller\'s abort, with its reason, leaving no timer', async () => {
+		const {coordinator, inner} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		const controller = new AbortController();
+		const held = pending(coordinator.admit(withSignal(controller.signal)));
+		await vi.advanceTimersByTimeAsync(100);
+		const reason = new Error('cancelled');
+		controller.abort(reason);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.error).toBe(reason);
+		expect(vi.getTimerCount()).toBe(0);
+	});
+
+	it('asks the store nothing more once the caller aborts a held attempt', async () => {
+		const {coordinator, inner, reads} = setUp();
+		await learnWindow(inner, 1, 60_000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		const controller = new AbortController();
+		const held = pending(coordinator.admit(withSignal(controller.signal)));
+		await vi.advanceTimersByTimeAsync(100);
+		const before = reads.length;
+		controller.abort(new Error('cancelled'));
+		await vi.advanceTimersByTimeAsync(0);
+		expect(held.error).toBeInstanceOf(Error);
+		expect(reads).toHaveLength(before);
+	});
+});
+
+describe('the retry budget', () => {
+	it('spends its burst, then refuses, and earns a retry back with successes', async () => {
+		const {coordinator} = setUp({retryBudget: {burst: 2, earn: 0.5}});
+		expect([await coordinator.spend(), await coordinator.spend(), await coordinator.spend()]).toEqual([true, true, false]);
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), ok);
+		expect(await coordinator.spend()).toBe(false);
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {...ok, status: 399});
+		expect([await coordinator.spend(), await coordinator.spend()]).toEqual([true, false]);
+	});
+
+	it('earns nothing from a failure', async () => {
+		const {coordinator} = setUp({retryBudget: {burst: 1, earn: 1}});
+		await coordinator.spend();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {status: 400, code: 'INVALID_INPUTS', retryAfterMs: undefined, body: undefined});
+		expect(await coordinator.spend()).toBe(false);
+	});
+
+	it('never refuses with retryBudget: false', async () => {
+		const {coordinator} = setUp({retryBudget: false});
+		for (let index = 0; index < 50; index++) {
+			expect(await coordinator.spend()).toBe(true);
+		}
+	});
+});

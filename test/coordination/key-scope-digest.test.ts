@@ -1,0 +1,59 @@
+import {createHash} from 'node:crypto';
+import {describe, expect, it, vi} from 'vitest';
+
+// The scope names a key's shared state in a store that processes, and versions of this package, may
+// share: it must be the same digest everywhere, and hashing must not grow without end in a long-lived client.
+
+const expected = (key: string): string => createHash('sha256').update(`knouds-retry:${key}`).digest('hex').slice(0, 32);
+
+/** A fresh copy of the module, with an empty cache, and a count of the digests it computes. */
+const fresh = async () => {
+	vi.resetModules();
+	const digest = vi.spyOn(crypto.subtle, 'digest');
+	const {keyScope} = await import('../../src/coordination/key-scope.js');
+	return {keyScope, digests: () => digest.mock.calls.length};
+};
+
+describe('keyScope digest', () => {
+	it('is the first 32 hex digits of the SHA-256 of the key, so that every process sharing a store agrees', async () => {
+		const {keyScope} = await fresh();
+		for (const key of ['kn_live_3f9a1c7e5b2d4f6a8c0e', 'kn_test_x', '', 'kn_é']) {
+			expect(await keyScope({'x-api-key': key}), key).toBe(expected(key));
+		}
+
+		expect(await keyScope({})).toBe(expected(''));
+	});
+
+	it('keeps leading zeros of each byte, so that no scope is shorter or shared by two keys', async () => {
+		const {keyScope} = await fresh();
+		// Keys whose digest has a byte below 0x10 within the first 16 bytes.
+		const keys = Array.from({length: 200}, (_, index) => `kn_${index}`).filter(key => /^(?:..)*0/.test(expected(key)));
+		expect(keys.length).toBeGreaterThan(0);
+		for (const key of keys) {
+			expect(await keyScope({'x-api-key': key})).toBe(expected(key));
+		}
+	});
+});
+
+describe('keyScope cache', () => {
+	it('hashes a key once, however many attempts ask', async () => {
+		const {keyScope, digests} = await fresh();
+		await Promise.all(Array.from({length: 10}, async () => keyScope({'x-api-key': 'kn_once'})));
+		expect(digests()).toBe(1);
+	});
+
+	it('holds 256 keys, and starts afresh at the 257th, so that a client rotating keys stays small', async () => {
+		const {keyScope, digests} = await fresh();
+		await keyScope({'x-api-key': 'kn_first'});
+		for (let index = 1; index < 256; index++) {
+			await keyScope({'x-api-key': `kn_other_${index}`});
+		}
+
+		expect(digests()).toBe(256);
+		await keyScope({'x-api-key': 'kn_first'});
+		expect(digests()).toBe(256);
+		await keyScope({'x-api-key': 'kn_257th'});
+		await keyScope({'x-api-key': 'kn_first'});
+		expect(digests()).toBe(258);
+	});
+});
