@@ -47,6 +47,8 @@ const optionsWith = (coordinator: Coordinator): ResolvedOptions => ({...resolveO
 const callSettings = (overrides: Partial<CallSettings> = {}): CallSettings => ({
 	fetch: async () => new Response('{}'),
 	platformFetch: false,
+	retriesOff: () => false,
+	signalPerCall: false,
 	attemptTimeout: undefined,
 	deadline: undefined,
 	sent: {count: 0},

@@ -12,6 +12,8 @@ const url = 'https://api.knouds.test/v1/models/flux/run';
 const callWith = (fetch: FetchLike, overrides: Partial<CallSettings> = {}): CallSettings => ({
 	fetch,
 	platformFetch: false,
+	retriesOff: () => false,
+	signalPerCall: false,
 	attemptTimeout: undefined,
 	deadline: undefined,
 	sent: {count: 0},
@@ -179,18 +181,19 @@ describe('runAttempt', () => {
 		expect(given?.reason).toMatchObject({name: 'TimeoutError'});
 	});
 
-	it('hands a custom fetch the signal on the Request too, for one that reads it only from there', async () => {
+	it('hands a custom fetch the Request as it is, the one ky\'s hooks see, and the attempt\'s signal in init', async () => {
 		useFakeClock();
-		let fromRequest: AbortSignal | undefined;
-		const readsRequest: FetchLike = async input => {
-			fromRequest = (input as Request).signal;
+		let given: {input: unknown; signal: AbortSignal | undefined} | undefined;
+		const custom: FetchLike = async (input, init) => {
+			given = {input, signal: init?.signal ?? undefined};
 			return new Promise(() => undefined);
 		};
-		const request = prepareRequest(new Request(url, {method: 'POST', body: 'x'}), undefined);
-		const pending = failureOf(runAttempt(request, callWith(readsRequest, {attemptTimeout: 500})));
+		const sent = new Request(url);
+		const pending = failureOf(runAttempt(prepareRequest(sent, undefined), callWith(custom, {attemptTimeout: 500})));
 		await vi.advanceTimersByTimeAsync(500);
 		await pending;
-		expect(fromRequest?.aborted).toBe(true);
+		expect(given?.input).toBe(sent);
+		expect(given?.signal?.aborted).toBe(true);
 	});
 
 	it('gives the platform\'s fetch the Request as it is, and the signal in init', async () => {

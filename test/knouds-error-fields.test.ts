@@ -62,10 +62,10 @@ describe('KnoudsError fields', () => {
 		expect(error).toMatchObject({code: 'CAPABILITY_DENIED', apiMessage: 'denied', required: 'x:y'});
 	});
 
-	it('leads its stack with its own message, not ky\'s generic one', () => {
+	it('leads its stack with its whole message, ky\'s words and then what Knouds said', () => {
 		const error = errorOf(402, {error: 'low', code: 'INSUFFICIENT_CREDITS'});
 		expect(error.stack?.split('\n')[0]).toBe(`HTTPError: ${error.message.split('\n')[0]}`);
-		expect(error.stack).not.toContain('Request failed with status code');
+		expect(error.stack?.split('\n')[0]).toMatch(/^HTTPError: Request failed with status code 402\b.* — Knouds INSUFFICIENT_CREDITS: low\. /);
 	});
 
 	it('is a ky HTTPError, as existing catch blocks expect', () => {
@@ -92,12 +92,12 @@ describe('KnoudsError request and options', () => {
 		expect(new KnoudsError(response(404, {error: 'gone'})).request.url).toBe('http://invalid.invalid/');
 	});
 
-	it('keeps options without the body, the context or a key, whether ky gave them or not', () => {
-		const kyOptions = {method: 'POST', headers: new Headers({'x-api-key': secretKey}), body: 'secret body', context: {token: secretKey}, baseUrl: 'https://api.knouds.test/?key=kn_base_secret', retry: {limit: 0}} as unknown as NormalizedOptions;
+	it('keeps the options\' body and context, with every credential the call carried redacted wherever they repeat it', () => {
+		const kyOptions = {method: 'POST', headers: new Headers({'x-api-key': secretKey}), body: `{"note":"${secretKey}","inputs":{}}`, context: {token: secretKey, job: {id: 'job-7', auth: `Bearer ${secretKey}`}}, baseUrl: 'https://api.knouds.test/?key=kn_base_secret', retry: {limit: 0}} as unknown as NormalizedOptions;
 		const fromKy = errorOf(500, {error: 'x'}, {request, options: kyOptions});
 		expect(fromKy.options.method).toBe('POST');
-		expect(fromKy.options.body).toBeUndefined();
-		expect(fromKy.options.context).toStrictEqual({});
+		expect(fromKy.options.body).toBe('{"note":"[REDACTED]","inputs":{}}');
+		expect(fromKy.options.context).toStrictEqual({token: '[REDACTED]', job: {id: 'job-7', auth: 'Bearer [REDACTED]'}});
 		expect(new Headers(fromKy.options.headers).get('x-api-key')).toBe('[REDACTED]');
 		expect((fromKy.options as unknown as {baseUrl: string}).baseUrl).not.toContain('kn_base_secret');
 		expect((fromKy.options as unknown as {retry: unknown}).retry).toStrictEqual({limit: 0});

@@ -5,6 +5,8 @@ import {boundedJson, maxJsonDepth} from '../bounded-json.js';
 import {errorBodyFromValue, parseErrorBody, type ErrorBody} from '../error-body.js';
 import {isTransient} from '../failure.js';
 import {hideProperty, redactHeaders, redactOptionUrls, redactRequest, redactResponseUrl} from '../redact.js';
+import {redactValues} from '../redact-values.js';
+import {secretsOfCall} from '../secret-values.js';
 import {messageFor} from './message.js';
 
 // What toJSON() keeps of a body: structured logs need the summary small, and a body can be a 1 MiB page.
@@ -57,13 +59,26 @@ export type KnoudsErrorInit = {
 
 const toErrorBody = (init: KnoudsErrorInit): ErrorBody => typeof init.body === 'string' ? parseErrorBody(init.body, init.truncated) : errorBodyFromValue(init.body, init.truncated);
 
-const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: Request): Readonly<NormalizedOptions> =>
-	Object.freeze({
+// ky's options as the caller gave them (their context and body are the caller's own), with every
+// credential the call carried redacted, in its headers and URLs and wherever context or body repeat it.
+const safeOptions = (options: Readonly<NormalizedOptions> | undefined, request: Request, original: Request | undefined): Readonly<NormalizedOptions> => {
+	const safe: Record<string, unknown> = {
 		...redactOptionUrls(options ?? {}),
 		method: request.method,
 		// The request copy is already redacted; ky's own options carry the original headers.
 		headers: options === undefined ? new Headers(request.headers) : redactHeaders(options.headers),
-	}) as unknown as Readonly<NormalizedOptions>;
+	};
+	if (options === undefined) {
+		// As ky's options have it when nothing was given.
+		safe['context'] = {};
+	} else {
+		const secrets = secretsOfCall(original, options);
+		safe['context'] = redactValues(options.context, secrets);
+		safe['body'] = redactValues(options.body, secrets);
+	}
+
+	return Object.freeze(safe) as unknown as Readonly<NormalizedOptions>;
+};
 
 /**
 A failed Knouds API call: the API's answer, what to do about it, and how the retry loop ended.
@@ -113,7 +128,7 @@ export class KnoudsError extends HTTPError {
 
 	constructor(response: Response, init: KnoudsErrorInit = {}) {
 		const request = redactRequest(init.request?.url ?? (response.url || 'http://invalid.invalid/'), init.request?.method ?? 'GET', init.request?.headers);
-		const options = safeOptions(init.options, request);
+		const options = safeOptions(init.options, request, init.request);
 		super(response, request, options);
 		redactResponseUrl(response);
 		const parsed = toErrorBody(init);

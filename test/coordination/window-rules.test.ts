@@ -123,14 +123,14 @@ describe('a 429 that closes the gate', () => {
 });
 
 describe('the slots of a learned window', () => {
-	it('lets through what the window admitted, then the probe, keeping the slot counters as long as the cycle needs them', async () => {
+	it('lets through what the window admitted, then the probe, keeping the slot counters until the window ends and a while after', async () => {
 		const {store, window, ttls, t0} = setUp();
 		const limit = await learned(store, {until: 0, cycle: t0, learned: {admitted: 1, windowMs: 1000, at: t0}});
-		expect(await window.takeSlot(t0, limit)).toEqual({kind: 'send', sentAt: t0, cycle: t0, window: t0, probe: false});
-		expect(await window.takeSlot(t0, limit)).toEqual({kind: 'send', sentAt: t0, cycle: t0, window: t0, probe: true});
+		expect(await window.takeSlot(t0, limit)).toEqual({kind: 'send', sentAt: t0, cycle: t0, window: t0, probe: false, windowMs: 1000});
+		expect(await window.takeSlot(t0, limit)).toEqual({kind: 'send', sentAt: t0, cycle: t0, window: t0, probe: true, windowMs: 1000});
 		expect(await window.takeSlot(t0, limit)).toBeUndefined();
-		expect(ttls.get(key('slots', t0))).toBe(cycleMemoryMs);
-		expect(ttls.get(key('probe', t0))).toBe(cycleMemoryMs);
+		expect(ttls.get(key('slots', t0))).toBe(1000 + cycleMemoryMs);
+		expect(ttls.get(key('probe', t0))).toBe(1000 + cycleMemoryMs);
 	});
 
 	it('lets everything through, asking the store nothing, while no window is learned', () => {
@@ -203,7 +203,7 @@ describe('a probe given back', () => {
 		const probe = (await window.takeSlot(t0, limit)) as Sent;
 		await window.giveBackProbe(probe);
 		await window.giveBackProbe(probe);
-		expect(ttls.get(key('probe', t0))).toBe(cycleMemoryMs);
+		expect(ttls.get(key('probe', t0))).toBe(1000 + cycleMemoryMs);
 		expect((await window.takeSlot(t0, limit))?.probe).toBe(true);
 		expect(await window.takeSlot(t0, limit)).toBeUndefined();
 	});
