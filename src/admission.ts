@@ -83,14 +83,11 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 };
 
 // A report to the shared state never costs the call its answer: a store that failed was already told of
-// through `onStoreError`, and the response (a charged run, perhaps) is what the caller needs.
-const report = async (pending: Promise<void>): Promise<void> => {
-	try {
-		await pending;
-	} catch {
-		// Reported by the store's guard.
-	}
-};
+// through `onStoreError`, and the response (a charged run, perhaps) is what the caller needs. One promise
+// more, not an async function: this runs on every attempt.
+const report = (pending: Promise<void>): Promise<void> => pending.catch(noop);
+
+const noop = (): void => undefined;
 
 /**
 Waits for an admission from a store that may not answer, no longer than the caller's abort or the call's
