@@ -27,6 +27,11 @@ export type CallSettings = {
 	readonly retriesOff: () => boolean;
 	/** Whether the request's signal lives only as long as the call (ky's own), so that a listener on it cannot pile up. */
 	readonly signalPerCall: boolean;
+	/**
+	The controller of the attempt whose response came last, when this layer held one: aborting it stops
+	the network read of that response's body, which has locked its stream so that it cannot be cancelled.
+	*/
+	readonly answered: {controller: AbortController | undefined};
 };
 
 /**
@@ -142,17 +147,6 @@ export const timeoutFailure = (kind: 'attempt' | 'total'): AttemptFailure => {
 const isResponse = (value: unknown): value is Response =>
 	value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
 
-// The controller behind each response this layer sent for, so that a read of its body can be stopped.
-const bodyControllers = new WeakMap<Response, AbortController>();
-
-/**
-Stops the network read of a response's body, when this layer holds the signal of the request behind it.
-A body method in progress (which has locked the stream, so that it cannot be cancelled) then rejects.
-*/
-export const abortBody = (response: Response, reason: unknown): void => {
-	bodyControllers.get(response)?.abort(reason);
-};
-
 // Sends one attempt within the limit, and gives up on it at the caller's abort, even through a fetch that
 // ignores its signal. The timer and the abort reject the attempt itself rather than racing a second
 // promise: no more is kept alive while the request is in flight.
@@ -220,7 +214,8 @@ const sendWithin = (input: string | URL | Request, init: RequestInit | undefined
 				if (signal.aborted) {
 					response.body?.cancel().catch(() => undefined);
 				} else {
-					bodyControllers.set(response, controller);
+					// The last answer's controller, so that a read of its body can be stopped (ky's body timeout).
+					call.answered.controller = controller;
 				}
 			}
 

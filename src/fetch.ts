@@ -77,6 +77,7 @@ export const createKnoudsFetch = (options: KnoudsFetchOptions = {}): KnoudsFetch
 		sent: {count: 0},
 		retriesOff: () => false,
 		signalPerCall: false,
+		answered: {controller: undefined},
 	});
 };
 

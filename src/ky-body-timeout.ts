@@ -1,5 +1,4 @@
 import {TimeoutError, type BeforeErrorHook, type KyRequest, type NormalizedOptions, type Options, type ResponsePromise} from 'ky';
-import {abortBody} from './attempt.js';
 import {maxTimer} from './sleep.js';
 
 /** What a call needs to bound its body reads as ky's `timeout` would. */
@@ -10,6 +9,8 @@ export type BodyTimeout = {
 	readonly request: () => Request | undefined;
 	/** The call's beforeError hooks, knouds-retry's first, which ky runs on its own body-read timeouts. */
 	readonly beforeError: readonly BeforeErrorHook[];
+	/** Stops the network read of the body, when this layer holds the signal of the request behind it. */
+	readonly abort: (reason: unknown) => void;
 	/** What ky hands hooks as `options`; made only when a hook needs it. */
 	readonly options: () => Readonly<NormalizedOptions>;
 };
@@ -42,7 +43,7 @@ const raced = <T>(response: Response, read: Promise<T>, timeout: BodyTimeout): P
 	const timer = setTimeout(() => {
 		timedOut = true;
 		const error = new TimeoutError(timeout.request() ?? new Request(response.url || 'http://invalid.invalid/'));
-		abortBody(response, error);
+		timeout.abort(error);
 		processed(error, timeout).then(reject, reject);
 	}, Math.min(timeout.ms, maxTimer));
 	read.then(value => {
@@ -63,21 +64,12 @@ const raced = <T>(response: Response, read: Promise<T>, timeout: BodyTimeout): P
 // Lends the response a bounded `method` for one read: ky's shortcut calls it once; any later call reads
 // as the response's own method would. Assigned, not defined and deleted: this runs on every call. A
 // method the response has of its own (a custom fetch's response may) is bounded the same way, and put back.
-const lend = (response: unknown, method: BodyMethod, timeout: BodyTimeout): void => {
-	if (!(response instanceof Response)) {
-		return;
-	}
-
+const lend = (response: Response, method: BodyMethod, timeout: BodyTimeout): void => {
 	const target = response as unknown as Record<BodyMethod, (this: Response) => Promise<unknown>>;
 	const original = target[method];
-	if (lentMethods.has(original)) {
-		// A second shortcut on the same call: the method is already lent.
-		return;
-	}
-
 	const own = Object.hasOwn(response, method);
 	let used = false;
-	const lent = function (this: Response) {
+	target[method] = function (this: Response) {
 		if (used) {
 			return original.call(this);
 		}
@@ -89,11 +81,7 @@ const lend = (response: unknown, method: BodyMethod, timeout: BodyTimeout): void
 
 		return raced(response, original.call(response), timeout);
 	};
-	lentMethods.add(lent);
-	target[method] = lent;
 };
-
-const lentMethods = new WeakSet<object>();
 
 /**
 Bounds the body reads of a call's shortcuts (`.json()`, `.text()` and the rest) by ky's `timeout`, as
@@ -106,6 +94,9 @@ unbounded, as it is with ky.
 */
 export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeout): ResponsePromise<T> => {
 	const promise = result as unknown as Record<Shortcut, ((...args: unknown[]) => Promise<unknown>) | undefined>;
+	// What was lent to which response: a second shortcut on the same call (a rare thing) lends nothing more.
+	const lent = new Set<BodyMethod>();
+	let to: Response | undefined;
 	for (const shortcut of shortcuts) {
 		const original = promise[shortcut];
 		if (original !== undefined) {
@@ -114,7 +105,11 @@ export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeo
 				// Registered before ky's shortcut awaits the response, so this runs first and the method is in place
 				// when ky reads; ky's shortcut itself is called at once, since it sets the Accept header before sending.
 				result.then(response => {
-					lend(response, method, timeout);
+					if (response instanceof Response && !(to === response && lent.has(method))) {
+						to = response;
+						lent.add(method);
+						lend(response, method, timeout);
+					}
 				}, noop);
 				return original(...args);
 			};

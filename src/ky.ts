@@ -125,6 +125,7 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 		// this one, may still set `retry`.
 		retriesOff: () => retriesOff(Object.is(kyOptions.retry, replaced) ? asked : kyOptions.retry),
 		signalPerCall: true,
+		answered: {controller: undefined},
 	};
 	let sent: Request | undefined;
 	// Not an async function: no promise more than the engine's own on every attempt.
@@ -147,7 +148,7 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	kyOptions.retry = replaced;
 	const beforeError = [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []];
 	kyOptions.hooks = {...kyOptions.hooks, beforeError};
-	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions)};
+	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions), abort: reason => call.answered.controller?.abort(reason)};
 };
 
 type Call = (input: Input, options?: Options) => ResponsePromise;

@@ -49,6 +49,7 @@ const callSettings = (overrides: Partial<CallSettings> = {}): CallSettings => ({
 	platformFetch: false,
 	retriesOff: () => false,
 	signalPerCall: false,
+	answered: {controller: undefined},
 	attemptTimeout: undefined,
 	deadline: undefined,
 	sent: {count: 0},

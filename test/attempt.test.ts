@@ -1,6 +1,6 @@
 import {AbortError} from 'p-retry';
 import {describe, expect, it, vi} from 'vitest';
-import {abortBody, AttemptFailure, runAttempt, timeoutFailure, type CallSettings} from '../src/attempt.js';
+import {AttemptFailure, runAttempt, timeoutFailure, type CallSettings} from '../src/attempt.js';
 import type {FetchLike} from '../src/options.js';
 import {prepareRequest} from '../src/replay.js';
 import {useFakeClock} from './support/clock.js';
@@ -14,6 +14,7 @@ const callWith = (fetch: FetchLike, overrides: Partial<CallSettings> = {}): Call
 	platformFetch: false,
 	retriesOff: () => false,
 	signalPerCall: false,
+	answered: {controller: undefined},
 	attemptTimeout: undefined,
 	deadline: undefined,
 	sent: {count: 0},
@@ -296,24 +297,32 @@ describe('runAttempt', () => {
 	});
 });
 
-describe('abortBody', () => {
-	it('stops the network read of a success body this layer sent for', async () => {
+describe('the controller of the last answer', () => {
+	it('is kept for the call, so that the network read of a success body can be stopped', async () => {
 		const controller = new AbortController();
 		let given: AbortSignal | undefined;
-		const response = await runAttempt(prepareRequest(url, {signal: controller.signal}), callWith(async (_input, init) => {
+		const call = callWith(async (_input, init) => {
 			given = init?.signal ?? undefined;
 			return new Response('{}');
-		}));
+		});
+		await runAttempt(prepareRequest(url, {signal: controller.signal}), call);
 		const reason = new Error('body took too long');
-		abortBody(response, reason);
+		call.answered.controller?.abort(reason);
 		expect(given?.aborted).toBe(true);
 		expect(given?.reason).toBe(reason);
 	});
 
-	it('does nothing for a response it did not send for', () => {
-		expect(() => {
-			abortBody(new Response('{}'), new Error('x'));
-		}).not.toThrow();
+	it('is not kept for an answer that came after the attempt gave up', async () => {
+		useFakeClock();
+		let answer: (response: Response) => void = () => undefined;
+		const call = callWith(async () => new Promise<Response>(resolve => {
+			answer = resolve;
+		}), {attemptTimeout: 100});
+		const pending = runAttempt(prepareRequest(url, undefined), call).catch((error: unknown) => error);
+		await vi.advanceTimersByTimeAsync(100);
+		answer(new Response('{}'));
+		expect(await pending).toBeInstanceOf(AttemptFailure);
+		expect(call.answered.controller).toBeUndefined();
 	});
 });
 
