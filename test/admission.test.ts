@@ -7,6 +7,7 @@ import type {Sent} from '../src/coordination/window.js';
 import {resolveOptions, type ResolvedOptions} from '../src/options.js';
 import {prepareRequest} from '../src/replay.js';
 import {useFakeClock} from './support/clock.js';
+import {callSettings as settingsFor} from './support/settings.js';
 
 // One attempt through the client's shared state, with a coordinator that records what it is told:
 // what a refused call says, and that every admitted attempt's outcome is reported once, whatever it was.
@@ -44,17 +45,7 @@ const recorder = (admit: () => Promise<Admission>, {guarded = false, failReports
 
 const optionsWith = (coordinator: Coordinator): ResolvedOptions => ({...resolveOptions({}, {}, 'test'), coordinator});
 
-const callSettings = (overrides: Partial<CallSettings> = {}): CallSettings => ({
-	fetch: async () => new Response('{}'),
-	platformFetch: false,
-	retriesOff: () => false,
-	signalPerCall: false,
-	answered: {controller: undefined},
-	attemptTimeout: undefined,
-	deadline: undefined,
-	sent: {count: 0},
-	...overrides,
-});
+const callSettings = (overrides: Partial<CallSettings> = {}): CallSettings => settingsFor(async () => new Response('{}'), overrides);
 
 const request = (signal?: AbortSignal) => prepareRequest('https://api.knouds.test/v1/models/flux/run', signal === undefined ? undefined : {signal});
 

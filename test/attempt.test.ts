@@ -1,25 +1,16 @@
 import {AbortError} from 'p-retry';
 import {describe, expect, it, vi} from 'vitest';
-import {AttemptFailure, runAttempt, timeoutFailure, type CallSettings} from '../src/attempt.js';
+import {AttemptFailure, runAttempt, timeoutFailure} from '../src/attempt.js';
 import type {FetchLike} from '../src/options.js';
 import {prepareRequest} from '../src/replay.js';
 import {useFakeClock} from './support/clock.js';
+import {callSettings} from './support/settings.js';
 
 // One attempt on its own: what it sends, how long it may take, and how what came back is classified.
 
 const url = 'https://api.knouds.test/v1/models/flux/run';
 
-const callWith = (fetch: FetchLike, overrides: Partial<CallSettings> = {}): CallSettings => ({
-	fetch,
-	platformFetch: false,
-	retriesOff: () => false,
-	signalPerCall: false,
-	answered: {controller: undefined},
-	attemptTimeout: undefined,
-	deadline: undefined,
-	sent: {count: 0},
-	...overrides,
-});
+const callWith = callSettings;
 
 const failureOf = async (promise: Promise<unknown>): Promise<AttemptFailure> => {
 	const error = await promise.catch((error_: unknown) => error_);

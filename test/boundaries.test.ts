@@ -4,27 +4,16 @@ import {backoffDelay} from '../src/backoff.js';
 import {decide, type DecideInput} from '../src/decide.js';
 import {failedBeforeSend, isTransient, policyKeyOf, type Failure} from '../src/failure.js';
 import {createKnoudsFetch, KnoudsError} from '../src/index.js';
-import {defaultIdempotentMethods} from '../src/options.js';
-import {defaultPolicy, resolvePolicy} from '../src/policy.js';
+import {resolvePolicy} from '../src/policy.js';
 import {api, arrivals, knoudsBody} from './support/http.js';
+import {decideInput} from './support/settings.js';
 import {knoudsErrorOf, surfaces} from './support/surfaces.js';
 
 // The edges of each rule, where an off-by-one would turn a retryable failure terminal or a valid setting refused.
 
 const http = (status: number, code?: string, providerStatus?: number): Failure => ({kind: 'http', status, code, retryAfterMs: undefined, providerStatus});
 
-const decideFor = (failure: Failure, overrides: Partial<DecideInput> = {}): ReturnType<typeof decide> => decide({
-	failure,
-	method: 'GET',
-	retriesSoFar: 0,
-	policy: defaultPolicy,
-	idempotentMethods: new Set(defaultIdempotentMethods),
-	maxRetryAfter: 60_000,
-	now: 0,
-	deadline: undefined,
-	random: () => 0.5,
-	...overrides,
-});
+const decideFor = (failure: Failure, overrides: Partial<DecideInput> = {}): ReturnType<typeof decide> => decide(decideInput(failure, 0, overrides));
 
 describe('a bare HTTP 500, with no Knouds code', () => {
 	it('is a server error, retried on the SERVER_ERROR policy like every other 5xx', () => {

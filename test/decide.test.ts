@@ -5,24 +5,14 @@ import {decide, type DecideInput} from '../src/decide.js';
 import {policyKeyOf, type Failure} from '../src/failure.js';
 import {defaultIdempotentMethods} from '../src/options.js';
 import {defaultPolicy, resolvePolicy} from '../src/policy.js';
+import {decideInput} from './support/settings.js';
 
 const http = (status: number, code?: string, extra: {retryAfterMs?: number; providerStatus?: number} = {}): Failure =>
 	({kind: 'http', status, code, retryAfterMs: extra.retryAfterMs, providerStatus: extra.providerStatus});
 const network = (beforeSend: boolean): Failure => ({kind: 'network', beforeSend});
 const timeout: Failure = {kind: 'timeout'};
 
-const input = (failure: Failure, overrides: Partial<DecideInput> = {}): DecideInput => ({
-	failure,
-	method: 'GET',
-	retriesSoFar: 0,
-	policy: defaultPolicy,
-	idempotentMethods: new Set(defaultIdempotentMethods),
-	maxRetryAfter: 60_000,
-	now: 1_000_000,
-	deadline: undefined,
-	random: () => 0.5,
-	...overrides,
-});
+const input = (failure: Failure, overrides: Partial<DecideInput> = {}): DecideInput => decideInput(failure, 1_000_000, overrides);
 
 describe('decide on rate limits', () => {
 	it('waits exactly the Retry-After and adds no jitter to it', () => {
