@@ -93,7 +93,9 @@ const redactInPlace = (error: object, redactor: Redactor, depth: number): boolea
 	const message = record['message'];
 	// Said once, though an error may pass here again on its way out (the engine, then ky's hook).
 	const note = typeof message === 'string' && !message.includes(hint) && redactor.forbidden(message) ? hint : '';
-	const names = new Set(['message', ...Object.getOwnPropertyNames(error)]);
+	// The stack first: V8 writes it out when first read, with the message of that moment, which must not
+	// yet carry the note the stack is given below.
+	const names = new Set(['stack', 'message', ...Object.getOwnPropertyNames(error)]);
 	for (const name of names) {
 		// A DOMException's message and an Error's stack are accessors: read them, and set a plain value.
 		let value: unknown;
