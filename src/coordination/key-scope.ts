@@ -1,5 +1,5 @@
 import type {HeadersLike} from '../redact.js';
-import {isSecretParameter} from '../secret-names.js';
+import {isSecretParameter, secretHeaders} from '../secret-names.js';
 
 // Cached per key value: hashing is async and every attempt needs the scope. Bounded, since a client
 // that rotates keys must not grow without end.
@@ -7,9 +7,6 @@ const cache = new Map<string, Promise<string>>();
 const cacheLimit = 256;
 
 const hex = (buffer: ArrayBuffer): string => [...new Uint8Array(buffer)].map(byte => byte.toString(16).padStart(2, '0')).join('');
-
-// The credential headers a latch is scoped by: whichever one carries the credential a server refused.
-const credentialHeaders = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'] as const;
 
 const originOf = (url: string): string => {
 	try {
@@ -23,7 +20,8 @@ const originOf = (url: string): string => {
 const identityOf = (headers: HeadersLike, url: string): string => {
 	const all = headers instanceof Headers ? headers : new Headers(headers);
 	let identity = originOf(url);
-	for (const name of credentialHeaders) {
+	// Whichever credential header carries the credential a server refused: the ones redaction knows.
+	for (const name of secretHeaders) {
 		const value = all.get(name);
 		if (value !== null) {
 			identity += `\n${name}:${value}`;
