@@ -30,11 +30,11 @@ const fixedWindow = (limit: number, windowMs: number): Limiter => {
 	};
 };
 
-// Refills continuously at limit per window, so a token comes back long before a whole second has passed.
+// Refills continuously at limit per window up to `burst` tokens, so a token comes back long before a whole second has passed.
 // Counted in units of 1/windowMs token: with a whole-millisecond clock every step is an exact integer, so a
 // client that waits exactly the returned time is admitted (floating-point tokens could fall short by 1e-16).
-const tokenBucket = (limit: number, windowMs: number): Limiter => {
-	const capacity = limit * windowMs;
+const tokenBucket = (limit: number, windowMs: number, burst: number): Limiter => {
+	const capacity = burst * windowMs;
 	let units = capacity;
 	let last: number | undefined;
 	return {
@@ -51,9 +51,46 @@ const tokenBucket = (limit: number, windowMs: number): Limiter => {
 	};
 };
 
-/** A limiter admitting `limit` requests per `windowMs` with the given algorithm. */
-export const createLimiter = ({algorithm, windowMs}: SimulatorRateLimit, limit: number): Limiter =>
-	algorithm === 'token-bucket' ? tokenBucket(limit, windowMs) : fixedWindow(limit, windowMs);
+// Admits a request when fewer than limit were admitted in the last windowMs, with no boundary to burst across.
+// Only the last limit admissions can decide that, so a ring of them is the whole log: the slot written next
+// is empty until limit were admitted, and holds the oldest of them after, which must be windowMs old.
+const slidingLog = (limit: number, windowMs: number): Limiter => {
+	// Filled in order as requests are admitted, so a generous tier costs memory only for the requests it sent.
+	const admitted: number[] = [];
+	let next = 0;
+	return {
+		take(now) {
+			const oldest = admitted[next];
+			if (oldest !== undefined && now < oldest + windowMs) {
+				return oldest + windowMs - now;
+			}
+
+			admitted[next] = now;
+			next = (next + 1) % limit;
+			return 0;
+		},
+	};
+};
+
+/**
+A limiter admitting `limit` requests per `windowMs` with the given algorithm; a token bucket holds `burst`
+tokens (by default `limit`).
+*/
+export const createLimiter = ({algorithm, windowMs, burst}: SimulatorRateLimit, limit: number): Limiter => {
+	switch (algorithm) {
+		case 'token-bucket': {
+			return tokenBucket(limit, windowMs, burst ?? limit);
+		}
+
+		case 'sliding-log': {
+			return slidingLog(limit, windowMs);
+		}
+
+		case 'fixed-window': {
+			return fixedWindow(limit, windowMs);
+		}
+	}
+};
 
 /** The Retry-After header value for a wait: whole seconds, rounded up so that a client waiting that long is admitted. */
 export const retryAfterSeconds = (waitMs: number): string => String(Math.max(1, Math.ceil(waitMs / 1000)));

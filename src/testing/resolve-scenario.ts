@@ -3,7 +3,7 @@ import {fail, isRecord} from '../validate.js';
 import {checkWorld} from './check-world.js';
 import {createRouter} from './router.js';
 import {scenarios} from './scenarios.js';
-import type {ScenarioInput, ScenarioName, SimulatorFaults, SimulatorScenario} from './types.js';
+import type {ScenarioInput, ScenarioName, SimulatorFaults, SimulatorRateLimit, SimulatorScenario} from './types.js';
 
 // Not a type guard: the checks below must not narrow the scenario's own types.
 const isArray = (value: unknown): boolean => Array.isArray(value);
@@ -23,6 +23,9 @@ const maxDelay = 2_147_483_647;
 export const maxSeed = 2 ** 32 - 1;
 
 const isMilliseconds = (value: unknown): boolean => typeof value === 'number' && value >= 0;
+
+// Listed rather than read from the base, which leaves the optional burst out.
+const rateLimitKeys = Object.keys({algorithm: true, windowMs: true, burst: true} satisfies {[K in keyof SimulatorRateLimit]-?: true});
 
 const rateKeys = ['executionFailed', 'providerIncomplete', 'providerSubmitFailed', 'proxyError', 'resetBeforeRead', 'resetAfterRead', 'slow'] as const;
 
@@ -48,6 +51,32 @@ const checkFaults = (faults: SimulatorFaults): void => {
 	}
 };
 
+const algorithms: ReadonlyArray<SimulatorRateLimit['algorithm']> = ['fixed-window', 'token-bucket', 'sliding-log'];
+
+const checkRateLimit = ({algorithm, windowMs, burst}: SimulatorRateLimit): void => {
+	if (!algorithms.includes(algorithm)) {
+		fail('rateLimit.algorithm', `one of ${algorithms.map(name => `'${name}'`).join(', ')}`, algorithm);
+	}
+
+	if (!(windowMs > 0 && Number.isFinite(windowMs))) {
+		fail('rateLimit.windowMs', 'a positive number of milliseconds', windowMs);
+	}
+
+	// Undefined, as a JavaScript caller may spell "no burst", keeps the default.
+	if (burst === undefined) {
+		return;
+	}
+
+	// A burst the bucket would ignore is a mistake: the scenario would not test what its author meant.
+	if (algorithm !== 'token-bucket') {
+		fail('rateLimit.burst', 'no `burst`, or `rateLimit.algorithm: \'token-bucket\'`', burst, `is only read by the token bucket, and \`rateLimit.algorithm\` is '${algorithm}'`);
+	}
+
+	if (!(Number.isInteger(burst) && burst >= 1)) {
+		fail('rateLimit.burst', 'a whole number of requests of at least 1', burst);
+	}
+};
+
 /**
 Turns a scenario name or a partial scenario into a whole, checked scenario.
 Throws a TypeError that names the offending field, so a hand-written JSON scenario fails clearly.
@@ -63,13 +92,13 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 
 	checkKeys(input, {name: true, extends: true, seed: true, rateLimit: true, tiers: true, accounts: true, models: true, faults: true, paths: true}, 'a scenario');
 	const base = scenarios[scenarioName(input.extends ?? 'default', 'scenario.extends')];
-	for (const [field, known] of [['faults', base.faults], ['rateLimit', base.rateLimit], ['paths', base.paths]] as const) {
+	for (const [field, known] of [['faults', Object.keys(base.faults)], ['rateLimit', rateLimitKeys], ['paths', Object.keys(base.paths)]] as const) {
 		const value: unknown = input[field];
 		if (value !== undefined && !isRecord(value)) {
 			fail(field, 'an object', value);
 		}
 
-		checkKeys(value ?? {}, Object.fromEntries(Object.keys(known).map(key => [key, true])), `\`${field}\``);
+		checkKeys(value ?? {}, Object.fromEntries(known.map(key => [key, true])), `\`${field}\``);
 	}
 
 	const scenario: SimulatorScenario = {
@@ -86,14 +115,7 @@ export const resolveScenario = (input: ScenarioInput | undefined): SimulatorScen
 		fail('scenario.seed', 'an integer from 0 to 2^32 - 1', scenario.seed);
 	}
 
-	if (!['fixed-window', 'token-bucket'].includes(scenario.rateLimit.algorithm)) {
-		fail('rateLimit.algorithm', '\'fixed-window\' or \'token-bucket\'', scenario.rateLimit.algorithm);
-	}
-
-	if (!(scenario.rateLimit.windowMs > 0 && Number.isFinite(scenario.rateLimit.windowMs))) {
-		fail('rateLimit.windowMs', 'a positive number of milliseconds', scenario.rateLimit.windowMs);
-	}
-
+	checkRateLimit(scenario.rateLimit);
 	checkFaults(scenario.faults);
 	// Compiling the paths checks them.
 	createRouter(scenario.paths);

@@ -89,13 +89,24 @@ export type SimulatorFaults = {
 };
 
 /**
-How the per-minute request limit is enforced. The Knouds documentation does not say, so both are offered:
-a fixed window that resets on the window boundary, and a token bucket that refills continuously.
+How the per-minute request limit is enforced. The Knouds documentation does not say, so three models are
+offered, for a rate controller to be tested against each.
 */
 export type SimulatorRateLimit = {
-	readonly algorithm: 'fixed-window' | 'token-bucket';
+	/**
+	- `fixed-window`: a tier's limit per window, the count reset on each window boundary (aligned to the clock).
+	- `token-bucket`: a bucket of `burst` tokens refilled continuously at the tier's limit per window.
+	- `sliding-log`: at most the tier's limit in any rolling window, counted from a log of admission times.
+	*/
+	readonly algorithm: 'fixed-window' | 'token-bucket' | 'sliding-log';
 	/** The window length in milliseconds. Scale it down (with the tiers' limits) for fast tests. */
 	readonly windowMs: number;
+	/**
+	The token bucket's capacity in requests, an integer of at least 1, the same for every tier: how many a
+	rested user may send at once, while the refill stays the tier's limit per window. Only with `token-bucket`.
+	@default the tier's `requestsPerWindow`
+	*/
+	readonly burst?: number;
 };
 
 /**

@@ -5,13 +5,15 @@ import type {SimulatorRateLimit} from '../../src/testing/types.js';
 
 export type Algorithm = SimulatorRateLimit['algorithm'];
 
-export const algorithms: readonly Algorithm[] = ['fixed-window', 'token-bucket'];
+export const algorithms: readonly Algorithm[] = ['fixed-window', 'token-bucket', 'sliding-log'];
 
-export const limiter = (algorithm: Algorithm, limit: number, windowMs: number): Limiter => createLimiter({algorithm, windowMs}, limit);
+/** A fresh limiter; `burst` is for the token bucket, and left out when undefined, as a scenario leaves it out. */
+export const limiter = (algorithm: Algorithm, limit: number, windowMs: number, burst?: number): Limiter =>
+	createLimiter({algorithm, windowMs, ...(burst === undefined ? {} : {burst})}, limit);
 
 /** A fresh limiter fed `times` in order, with the wait each take returned. */
-export const replay = (algorithm: Algorithm, limit: number, windowMs: number, times: readonly number[]): {limiter: Limiter; waits: number[]} => {
-	const fresh = limiter(algorithm, limit, windowMs);
+export const replay = (algorithm: Algorithm, limit: number, windowMs: number, times: readonly number[], burst?: number): {limiter: Limiter; waits: number[]} => {
+	const fresh = limiter(algorithm, limit, windowMs, burst);
 	return {limiter: fresh, waits: times.map(time => fresh.take(time))};
 };
 
@@ -27,3 +29,9 @@ export const limitAndWindow = fc.record({
 	limit: fc.integer({min: 1, max: 50}),
 	windowMs: fc.integer({min: 1, max: 5000}),
 });
+
+/** `sequence` with limit + 1 more requests at its last moment, so that its final take is refused. */
+export const drained = (sequence: readonly number[], limit: number): number[] => {
+	const now = sequence.at(-1)!;
+	return [...sequence, ...Array.from({length: limit + 1}, () => now)];
+};

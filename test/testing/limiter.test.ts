@@ -211,7 +211,7 @@ describe('limiter properties', () => {
 		}));
 	});
 
-	it('refuses with a whole, positive wait no longer than one refill for the token bucket and one window for the fixed window', () => {
+	it('refuses with a whole, positive wait no longer than one refill for the token bucket and one window for the fixed window and the sliding log', () => {
 		fc.assert(fc.property(fc.constantFrom(...algorithms), limitAndWindow, times(2000), (algorithm, {limit, windowMs}, sequence) => {
 			const {waits} = replay(algorithm, limit, windowMs, sequence);
 			const longest = algorithm === 'token-bucket' ? Math.ceil(windowMs / limit) : windowMs;

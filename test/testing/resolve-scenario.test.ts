@@ -155,8 +155,32 @@ describe('resolveScenario refusals', () => {
 		}
 	});
 
-	it('rejects an unknown rate-limit algorithm', () => {
+	it('rejects an unknown rate-limit algorithm, listing the three it offers', () => {
 		rejects({rateLimit: {algorithm: 'leaky-bucket'}}, /`rateLimit\.algorithm`.*got 'leaky-bucket'/);
+		rejects({rateLimit: {algorithm: 'leaky-bucket'}}, /^Expected `rateLimit\.algorithm` to be one of 'fixed-window', 'token-bucket', 'sliding-log', got 'leaky-bucket'\.$/);
+	});
+
+	it('accepts the sliding log, and a token bucket with a burst of its own', () => {
+		expect(resolveScenario({rateLimit: {algorithm: 'sliding-log'}}).rateLimit).toEqual({algorithm: 'sliding-log', windowMs: 60_000});
+		expect(resolveScenario({extends: 'chaos', rateLimit: {burst: 10}}).rateLimit).toEqual({algorithm: 'token-bucket', windowMs: 2000, burst: 10});
+		expect(resolveScenario({rateLimit: {algorithm: 'token-bucket', windowMs: 1000, burst: 1}}).rateLimit).toEqual({algorithm: 'token-bucket', windowMs: 1000, burst: 1});
+	});
+
+	it('accepts a burst left undefined, as a JavaScript caller may write it, and keeps the default', () => {
+		expect(resolveLoose({extends: 'chaos', rateLimit: {burst: undefined}}).rateLimit.burst).toBeUndefined();
+		expect(resolveLoose({rateLimit: {burst: undefined}}).rateLimit.algorithm).toBe('fixed-window');
+	});
+
+	it('rejects a burst that is not a whole number of requests of at least 1', () => {
+		for (const burst of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10', null]) {
+			rejects({extends: 'chaos', rateLimit: {burst}}, /^Expected `rateLimit\.burst` to be a whole number of requests of at least 1, got /);
+		}
+	});
+
+	it('rejects a burst with an algorithm that has none, rather than ignore it', () => {
+		rejects({rateLimit: {burst: 10}}, /^`rateLimit\.burst` is only read by the token bucket, and `rateLimit\.algorithm` is 'fixed-window'; expected no `burst`, or `rateLimit\.algorithm: 'token-bucket'`\.$/);
+		rejects({rateLimit: {algorithm: 'sliding-log', burst: 10}}, /`rateLimit\.burst` is only read by the token bucket, and `rateLimit\.algorithm` is 'sliding-log'/);
+		rejects({extends: 'chaos', rateLimit: {algorithm: 'fixed-window', burst: 10}}, /`rateLimit\.burst` is only read by the token bucket/);
 	});
 
 	it('rejects a seed that is not a 32-bit unsigned integer, since seeds beyond that would repeat others', () => {
@@ -255,6 +279,7 @@ describe('resolveScenario refusals of mistakes that used to pass silently', () =
 		refuses({extend: 'chaos'}, /`extend` is not an option of a scenario/);
 		refuses({faults: {executionFaild: 1}}, /`executionFaild` is not an option of `faults`/);
 		refuses({rateLimit: {window: 5}}, /`window` is not an option of `rateLimit`/);
+		refuses({rateLimit: {bursts: 5}}, /`bursts` is not an option of `rateLimit`.*expected one of `algorithm`, `windowMs`, `burst`/);
 		refuses({paths: {'POST /v1/key': '/keys'}}, /`POST \/v1\/key` is not an option of `paths`/);
 	});
 

@@ -108,6 +108,27 @@ describe('rate limiting', () => {
 		expect(sim.state.ledger).toEqual([]);
 	});
 
+	it('refuses the request past a token bucket\'s burst, though the tier\'s limit would admit it', () => {
+		const sim = simulate({rateLimit: {algorithm: 'token-bucket', windowMs: 1000, burst: 2}, tiers: withTier('pro', {requestsPerWindow: 40})});
+		expect(code(poll(sim, 'sim-pro-key', start))).toBe('EXECUTION_NOT_FOUND');
+		expect(code(poll(sim, 'sim-pro-key', start))).toBe('EXECUTION_NOT_FOUND');
+		expect(code(poll(sim, 'sim-pro-key', start))).toBe('RATE_LIMIT_EXCEEDED');
+		// The refill is still the tier's 40 per second: a token every 25 ms.
+		expect(code(poll(sim, 'sim-pro-key', start + 25))).toBe('EXECUTION_NOT_FOUND');
+	});
+
+	it('holds a sliding-log client back until its oldest request leaves the window, across the minute boundary', () => {
+		const sim = simulate({rateLimit: {algorithm: 'sliding-log', windowMs: 60_000}, tiers: withTier('pro', {requestsPerWindow: 2})});
+		const late = start - 1000;
+		expect(code(poll(sim, 'sim-pro-key', late))).toBe('EXECUTION_NOT_FOUND');
+		expect(code(poll(sim, 'sim-pro-key', late))).toBe('EXECUTION_NOT_FOUND');
+		// A fixed window would start afresh at the boundary; the log still holds both requests.
+		const limited = poll(sim, 'sim-pro-key', start);
+		expect(code(limited)).toBe('RATE_LIMIT_EXCEEDED');
+		expect(limited.headers).toEqual({'retry-after': '59'});
+		expect(code(poll(sim, 'sim-pro-key', late + 60_000))).toBe('EXECUTION_NOT_FOUND');
+	});
+
 	it('tells a token-bucket client to wait one whole second when the bucket refills in milliseconds', () => {
 		const sim = simulate({rateLimit: {algorithm: 'token-bucket', windowMs: 2000}, tiers: withTier('pro', {requestsPerWindow: 100})});
 		for (let index = 0; index < 100; index++) {
