@@ -23,9 +23,12 @@ export type Probe = {
 A probe of a client's traffic. Clients that take a `fetch` option get `probe.fetch`, so every attempt
 goes through it; others (got, axios) call `sent` and `received` from their hooks. It sees what the
 client sends and when, and which waits the client already knew of: the latest 429's Retry-After
-counts, as it does for the client.
+counts, as it does for the client. Its clock is `Date.now()`, so on a fake clock it counts in fake time.
+
+@param inner - The fetch that carries the requests: the global one (read at each call, so that a stub put
+in its place is used), or an in-process server's.
 */
-export const createProbe = (): Probe => {
+export const createProbe = (inner?: FetchLike): Probe => {
 	let sent = 0;
 	let tooMany = 0;
 	let sentDuringKnownWait = 0;
@@ -33,7 +36,7 @@ export const createProbe = (): Probe => {
 	const probe: Probe = {
 		async fetch(input, init) {
 			probe.sent();
-			const response = await globalThis.fetch(input, init);
+			const response = await (inner ?? globalThis.fetch)(input, init);
 			probe.received(response.status, response.headers.get('retry-after'));
 			return response;
 		},
