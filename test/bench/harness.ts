@@ -27,6 +27,13 @@ export type Case = {
 	At the limit the client's signal aborts and the calls still running count as not succeeded.
 	*/
 	readonly limitMs?: number;
+	/**
+	How one run of a client is measured: by default `measure`, on a fresh simulator in real time. The
+	fake-clock harness takes its place where real windows would take minutes.
+	*/
+	readonly measure?: (test: Case, client: BenchClient) => Promise<Figures>;
+	/** A line printed under the case's table: what a reader must know to read it (a fake clock, say). */
+	readonly note?: string;
 };
 
 /** What one run (or the median of several) measured. */
@@ -137,7 +144,7 @@ export const runCase = async (test: Case, clients: readonly BenchClient[]): Prom
 	for (const client of clients) {
 		const runs: Figures[] = [];
 		for (let run = 0; run < test.runs; run++) {
-			runs.push(await measure(test, client));
+			runs.push(await (test.measure ?? measure)(test, client));
 		}
 
 		rows.push({client: client.name, ...medians(runs)});
@@ -148,7 +155,7 @@ export const runCase = async (test: Case, clients: readonly BenchClient[]): Prom
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** A case's rows as a markdown table. */
+/** A case's rows as a markdown table, with its note under it. */
 export const table = (test: Case, rows: readonly Row[]): string => {
 	const lines = [
 		`### ${test.name}${test.runs > 1 ? ` (median of ${test.runs} runs)` : ''}`,
@@ -157,6 +164,7 @@ export const table = (test: Case, rows: readonly Row[]): string => {
 		'|---|---|---|---|---|---|---|---|',
 		...rows.map(row => `| ${row.client} | ${row.succeeded} / ${row.calls}${row.unfinished > 0 ? ` (${row.unfinished} cut off at ${limitOf(test) / 1000} s)` : ''} | ${(row.sent / row.calls).toFixed(2)} | ${row.tooMany} | ${row.sentDuringKnownWait} | ${row.terminalRetried} | ${seconds(row.makespanMs)} | ${row.idealMs === undefined ? 'n/a' : `${(row.makespanMs / row.idealMs).toFixed(2)} (ideal ${seconds(row.idealMs)})`} |`),
 		'',
+		...test.note === undefined ? [] : [test.note, ''],
 	];
 	return lines.join('\n');
 };
