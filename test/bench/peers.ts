@@ -39,6 +39,11 @@ const batch: readonly Call[] = Array.from({length: calls}, (_, id) => ({id, key:
 // the broke key has an account and a window of its own, which its 20 calls fit in.
 const proAccountRequests = batch.filter(call => call.key !== 'sim-broke-key').length;
 
+// The simulator's own rate-limited scenario (Pro at 20 per 2-second window) under either model: the fleet
+// cases moved to other limits for the rate controller, and these tables stay comparable with earlier runs.
+const limited = (algorithm: 'fixed-window' | 'token-bucket'): ScenarioInput =>
+	({extends: 'rate-limited', rateLimit: {algorithm, windowMs}});
+
 // The fleet's scenarios, reused so that both benchmarks meet the same server.
 const fleetScenario = (prefix: string): ScenarioInput => {
 	const found = fleetCases.find(({name}) => name.startsWith(prefix));
@@ -53,7 +58,7 @@ const fleetScenario = (prefix: string): ScenarioInput => {
 export const peerCases: readonly Case[] = [
 	{
 		name: `Rate limit: fixed window, ${perWindow} per ${windowMs / 1000} s, 15% terminal keys`,
-		scenario: fleetScenario('Rate limit: fixed window'),
+		scenario: limited('fixed-window'),
 		runs: 1,
 		batch,
 		concurrency,
@@ -62,7 +67,7 @@ export const peerCases: readonly Case[] = [
 	},
 	{
 		name: `Rate limit: token bucket, ${perWindow} per ${windowMs / 1000} s, 15% terminal keys`,
-		scenario: fleetScenario('Rate limit: token bucket'),
+		scenario: limited('token-bucket'),
 		runs: 1,
 		batch,
 		concurrency,
