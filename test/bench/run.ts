@@ -36,6 +36,6 @@ for (const [heading, run] of [['Overhead on the success path', runOverhead], ['M
 }
 
 if (only === undefined) {
-	await publish(sections.join('\n'), await chart(peers.results));
+	await publish(sections.join('\n'), await chart(fleet.results, peers.results));
 	console.log('Written to docs/benchmarks.md and docs/benchmarks.svg.');
 }
