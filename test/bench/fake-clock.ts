@@ -35,6 +35,25 @@ export const oneWayMs = 2;
 // harness's own time limit is a fake setTimeout for that reason.
 const faked: FakeMethod[] = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance', 'hrtime'];
 
+// Node runs a timer asked for under 1 ms (or for no number) after 1 ms; fake-timers runs it at the same
+// instant outside a tick. A client that sleeps what is left of a wait (0.4 ms, say) and checks the time
+// again would then spin at one instant for ever, where real time moves on: so delays are clamped as Node does.
+const nodeDelay = (ms: unknown): number => {
+	const delay = Number(ms);
+	return delay >= 1 && delay <= 2_147_483_647 ? delay : 1;
+};
+
+const clampTimers = (): void => {
+	const {setTimeout: fakeTimeout, setInterval: fakeInterval} = globalThis;
+	globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => fakeTimeout(callback, nodeDelay(ms), ...args)) as typeof setTimeout;
+	globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => fakeInterval(callback, nodeDelay(ms), ...args)) as typeof setInterval;
+};
+
+// Timers fired at one fake instant before the harness calls the client stuck: far more than 32 calls'
+// answers, waits and time-outs due at once, so only a client that waits on zero-delay timers for time
+// to pass (which on a fake clock never happens) gets there.
+const stuckAfter = 100_000;
+
 // A wait on the (fake) clock that an abort ends at once, as a network round trip does.
 const pause = async (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
 	signal.throwIfAborted();
@@ -126,6 +145,8 @@ export const measureOnFakeClock = async (test: Case, client: BenchClient): Promi
 	const limiter = await loadLimiter();
 	const clock = withGlobal(globalThis).install({now: fakeStart, toFake: faked});
 	try {
+		// Uninstalling puts the native timers back, over these wrappers too.
+		clampTimers();
 		const probe = createProbe(createFakeApi(scenario, limiter));
 		const controller = new AbortController();
 		const limit = setTimeout(() => {
@@ -152,7 +173,11 @@ export const measureOnFakeClock = async (test: Case, client: BenchClient): Promi
 		}, {once: true});
 		// Each step fires the next timer and lets everything it set off run before the clock moves on.
 		// The limit timer is pending until the batch ends or it fires, so a step always has a timer to go to.
-		while (!run.settled && !signal.aborted) {
+		for (let instant = clock.now, firedThere = 0; !run.settled && !signal.aborted; firedThere = clock.now === instant ? firedThere + 1 : 0, instant = clock.now) {
+			if (firedThere > stuckAfter) {
+				throw new Error(`${client.name} fired ${stuckAfter} timers at ${new Date(instant).toISOString()} (fake) without the clock moving: it waits on zero-delay timers for time to pass, which a fake clock never lets happen`);
+			}
+
 			await clock.nextAsync();
 		}
 
