@@ -11,9 +11,9 @@ Options for what the calls of one client share. Every call made through one wrap
 export type CoordinationOptions = {
 	/**
 	Share each `Retry-After` across the client's calls: once a 429 says wait, no request of the client
-	is sent, retry or new call, until the wait has passed. The client also learns how many requests a
-	limit window admits: after each reset it sends that many, then one probe whose 429 announces the
-	next window (or whose success widens this one), and holds the rest until then.
+	is sent, retry or new call, until the wait has passed. The client also learns its limit from the
+	429s: after each reset it sends the burst the server took at once, then paces the rest at a rate it
+	learns (see docs/coordination.md, "The rate controller"). `false` turns both off.
 	@default true
 	*/
 	readonly retryAfterGate?: boolean | undefined;
@@ -133,7 +133,7 @@ const resolvePace = (value: unknown): number | undefined => {
 	return perMinute;
 };
 
-const methods = ['get', 'set', 'add', 'take', 'reserve'] as const;
+const methods = ['get', 'set', 'add', 'take', 'reserve', 'pace'] as const;
 
 /** Checks the coordination options and fills in defaults. */
 export const resolveCoordination = (options: CoordinationOptions): ResolvedCoordination => {

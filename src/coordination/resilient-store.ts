@@ -13,7 +13,7 @@ export type StoreFaults = {
 /** Why a store operation was given up on: the store's own error as `cause`, or a timeout. */
 export class KnoudsStoreError extends Error {
 	override readonly name = 'KnoudsStoreError';
-	/** The operation that failed: `get`, `set`, `add`, `take` or `reserve`. */
+	/** The operation that failed: `get`, `set`, `add`, `take`, `reserve` or `pace`. */
 	readonly operation: string;
 
 	constructor(operation: string, message: string, cause?: unknown) {
@@ -83,5 +83,6 @@ export const resilientStore = (shared: KnoudsStore, faults: StoreFaults): Knouds
 		add: async (key, delta, options) => run('add', async store => store.add(key, delta, options)),
 		take: async (key, amount, options) => run('take', async store => store.take(key, amount, options)),
 		reserve: async (key, intervalMs, now, ttlMs) => run('reserve', async store => store.reserve(key, intervalMs, now, ttlMs)),
+		pace: async (key, options) => run('pace', async store => store.pace(key, options)),
 	};
 };

@@ -26,9 +26,34 @@ export type KnoudsStore = {
 	and stores that slot plus `intervalMs` as the new `next`, for `ttlMs`.
 	*/
 	reserve(key: string, intervalMs: number, now: number, ttlMs: number): Promise<number>;
+	/**
+	Admits one request at `now` from a token bucket that refills one request every `intervalMs`, up to
+	`max` requests (`burst` when not given), kept at `key` as its level and the moment it refills from,
+	as `"level@moment"`. The level is counted in requests, not time, so that a caller may change
+	`intervalMs` from one request to the next. A bucket that is absent (or unreadable) holds `burst`, and
+	refills from one interval after now: the request after a burst waits two intervals, which leaves the
+	burst time to reach the server. Refilling never takes a level above `max`, nor below what it was. With
+	a request's worth in it, takes it, stores the rest for `ttlMs` and returns 0; otherwise stores nothing
+	and returns how many milliseconds after `now` the bucket will hold a request.
+	*/
+	pace(key: string, options: {readonly intervalMs: number; readonly burst: number; readonly max?: number | undefined; readonly now: number; readonly ttlMs: number}): Promise<number>;
 };
 
 type Entry = {value: string; expires: number};
+
+/**
+A `pace` bucket at `now`: its level, what `value` (`"level@moment"`) held plus one request for each
+`intervalMs` after its moment, up to `max` (a level already above it stays), and the moment it refills
+from. `burst`, refilling from one interval after now, when `value` is absent or unreadable.
+*/
+export const paceLevel = (value: string | undefined, {burst, max = burst, intervalMs, now}: {readonly burst: number; readonly max?: number | undefined; readonly intervalMs: number; readonly now: number}): {readonly level: number; readonly moment: number} => {
+	const [level, moment] = (value ?? '').split('@').map(Number);
+	if (level === undefined || moment === undefined || !Number.isFinite(level) || !Number.isFinite(moment)) {
+		return {level: burst, moment: now + intervalMs};
+	}
+
+	return {level: Math.max(level, Math.min(max, level + (Math.max(0, now - moment) / intervalMs))), moment};
+};
 
 // The stores createMemoryStore() made: they answer at once, so nothing needs to bound their operations.
 const memoryStores = new WeakSet<KnoudsStore>();
@@ -102,6 +127,15 @@ export const createMemoryStore = (now: () => number = Date.now): KnoudsStore => 
 			const slot = Math.max(time, number(key, time));
 			write(key, String(slot + intervalMs), ttlMs);
 			return Promise.resolve(slot);
+		},
+		pace(key, {intervalMs, burst, max, now: time, ttlMs}) {
+			const {level, moment} = paceLevel(read(key), {burst, max, intervalMs, now: time});
+			if (level < 1) {
+				return Promise.resolve(Math.max(moment - time, 0) + ((1 - level) * intervalMs));
+			}
+
+			write(key, `${level - 1}@${Math.max(moment, time)}`, ttlMs);
+			return Promise.resolve(0);
 		},
 	};
 	memoryStores.add(store);

@@ -102,11 +102,16 @@ describe('resolveCoordination values', () => {
 			async reserve(_key: string, _intervalMs: number, now: number): Promise<number> {
 				return now;
 			}
+
+			async pace(): Promise<number> {
+				return 0;
+			}
 		}
 
 		const resolved = resolve({store: new PrototypeStore()});
 		expect(resolved.guarded).toBe(true);
 		expect(await resolved.store.take('k', 1, {initial: 0, ttlMs: 1000})).toBe(true);
+		expect(await resolved.store.pace('k', {intervalMs: 100, burst: 1, now: 0, ttlMs: 1000})).toBe(0);
 	});
 });
 
@@ -173,15 +178,19 @@ describe('resolveCoordination errors', () => {
 	});
 
 	it('refuses a store that misses methods', () => {
-		rejects({store: {}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
-		const partial = Object.fromEntries(Object.entries(createMemoryStore()).filter(([name]) => name !== 'reserve'));
-		rejects({store: partial}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
-		rejects({store: {...createMemoryStore(), take: 'take'}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got an object.');
-		rejects({store: 'redis://localhost'}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`), got \'redis://localhost\'.');
+		rejects({store: {}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
+		for (const missing of ['reserve', 'pace']) {
+			const partial = Object.fromEntries(Object.entries(createMemoryStore()).filter(([name]) => name !== missing));
+			rejects({store: partial}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
+		}
+
+		rejects({store: {...createMemoryStore(), pace: 0}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
+		rejects({store: {...createMemoryStore(), take: 'take'}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
+		rejects({store: 'redis://localhost'}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got \'redis://localhost\'.');
 	});
 
 	it('names every method a store needs', () => {
-		expect(() => resolve({store: {}})).toThrow(/`get`, `set`, `add`, `take`, `reserve`/);
+		expect(() => resolve({store: {}})).toThrow(/`get`, `set`, `add`, `take`, `reserve`, `pace`/);
 	});
 });
 

@@ -214,6 +214,106 @@ describe('createMemoryStore reserve', () => {
 	});
 });
 
+describe('createMemoryStore pace', () => {
+	const bucket = {intervalMs: 100, burst: 3, ttlMs: 60_000};
+	const pace = async (store: KnoudsStore, now: number, options: Partial<typeof bucket> = {}): Promise<number> => store.pace('p', {...bucket, ...options, now});
+
+	it('admits a full burst at once from a bucket never used', async () => {
+		const {store} = clocked();
+		expect([await pace(store, 1000), await pace(store, 1000), await pace(store, 1000)]).toEqual([0, 0, 0]);
+	});
+
+	it('holds the request after the burst exactly two intervals, so that the burst has time to reach the server first', async () => {
+		const {store} = clocked();
+		for (let index = 0; index < 3; index++) {
+			await pace(store, 1000);
+		}
+
+		expect(await pace(store, 1000)).toBe(200);
+		expect(await pace(store, 1199)).toBeCloseTo(1, 9);
+		expect(await pace(store, 1200)).toBe(0);
+	});
+
+	it('refills one request per interval, and no more than the burst however long it sits idle', async () => {
+		const {store} = clocked();
+		for (let index = 0; index < 3; index++) {
+			await pace(store, 1000);
+		}
+
+		// Refilling from 1100: two requests by 1300, then the third waits an interval.
+		expect([await pace(store, 1300), await pace(store, 1300), await pace(store, 1300)]).toEqual([0, 0, 100]);
+		// An hour idle fills it to the burst, not beyond.
+		expect([await pace(store, 3_601_300), await pace(store, 3_601_300), await pace(store, 3_601_300), await pace(store, 3_601_300)]).toEqual([0, 0, 0, 100]);
+	});
+
+	it('says how long until a part-filled bucket holds a request', async () => {
+		const {store} = clocked();
+		for (let index = 0; index < 3; index++) {
+			await pace(store, 1000);
+		}
+
+		expect(await pace(store, 1125)).toBe(75);
+	});
+
+	it('takes a changed interval from the next call on, without losing the level the bucket had', async () => {
+		const {store} = clocked();
+		await pace(store, 0, {burst: 4});
+		// Three left, refilling from 100: the new interval leaves them there, and the next request waits for one of its intervals.
+		expect([await pace(store, 0, {burst: 4, intervalMs: 1000}), await pace(store, 0, {burst: 4, intervalMs: 1000}), await pace(store, 0, {burst: 4, intervalMs: 1000})]).toEqual([0, 0, 0]);
+		expect(await pace(store, 0, {burst: 4, intervalMs: 1000})).toBe(1100);
+		expect(await pace(store, 100, {burst: 4, intervalMs: 50})).toBe(50);
+	});
+
+	it('keeps the bucket as its level and the moment it refills from', async () => {
+		const {store} = clocked();
+		await pace(store, 1000);
+		expect(await store.get('p')).toBe('2@1100');
+		await pace(store, 1000);
+		await pace(store, 1000);
+		await pace(store, 1250);
+		expect(await store.get('p')).toBe('0.5@1250');
+	});
+
+	it('reads an unreadable bucket as full', async () => {
+		for (const value of ['', 'abc', '3', 'NaN@1000', '1@NaN', 'Infinity@0', '1@-Infinity', '{}', '[1,2]']) {
+			const {store} = clocked();
+			await store.set('p', value, 60_000);
+			expect([await pace(store, 1000), await pace(store, 1000), await pace(store, 1000), await pace(store, 1000)], value).toEqual([0, 0, 0, 200]);
+		}
+	});
+
+	it('stores nothing when it refuses, leaving the bucket and its expiry as they were', async () => {
+		const {store, advance} = clocked();
+		await store.set('p', '0.5@0', 100);
+		expect(await pace(store, 0, {ttlMs: 10_000})).toBe(50);
+		expect(await store.get('p')).toBe('0.5@0');
+		advance(100);
+		expect(await store.get('p')).toBeUndefined();
+	});
+
+	it('keeps what is left for the ttl it is given, then forgets it, and the bucket is full again', async () => {
+		const {store, advance} = clocked();
+		await pace(store, 0, {ttlMs: 500});
+		await pace(store, 0, {ttlMs: 500});
+		await pace(store, 0, {ttlMs: 500});
+		advance(499);
+		expect(await store.get('p')).toBe('0@100');
+		advance(1);
+		expect(await store.get('p')).toBeUndefined();
+		expect(await pace(store, 0, {ttlMs: 500})).toBe(0);
+	});
+
+	it('keeps the buckets of different keys apart', async () => {
+		const {store} = clocked();
+		for (let index = 0; index < 3; index++) {
+			await pace(store, 0);
+		}
+
+		expect(await store.pace('other', {...bucket, now: 0})).toBe(0);
+		expect(await pace(store, 0)).toBe(200);
+	});
+});
+
 describe('createMemoryStore with garbage in a key', () => {
 	const garbage = ['abc', '{}', 'NaN', 'Infinity', '-Infinity', '12abc', '', ' ', '\n'];
 
@@ -264,6 +364,43 @@ describe('createMemoryStore properties', () => {
 				for (let index = 1; index < slots.length; index++) {
 					expect(slots[index]!).toBeGreaterThanOrEqual(slots[index - 1]!);
 					expect(slots[index]! - slots[index - 1]!).toBeGreaterThanOrEqual(intervalMs);
+				}
+			},
+		));
+	});
+
+	it('paces a bucket at its burst and then one per interval, and each wait it gives is exact', async () => {
+		// Intervals that are powers of two keep the level's arithmetic exact, so the bounds below hold to the millisecond.
+		await fc.assert(fc.asyncProperty(
+			fc.integer({min: 0, max: 10}).map(power => 2 ** power),
+			fc.integer({min: 1, max: 20}),
+			fc.integer({min: 0, max: 1e12}),
+			fc.array(fc.nat({max: 5000}), {minLength: 1, maxLength: 80}),
+			async (intervalMs, burst, start, steps) => {
+				const {store} = clocked(start);
+				const options = {intervalMs, burst, ttlMs: Number.POSITIVE_INFINITY};
+				let now = start;
+				let admitted = 0;
+				for (const step of steps) {
+					now += step;
+					const wait = await store.pace('p', {...options, now});
+					if (wait === 0) {
+						admitted++;
+					} else {
+						// A moment before the wait is over the bucket still refuses; at its end it admits.
+						const before = await store.get('p');
+						if (wait >= 1) {
+							expect(await store.pace('p', {...options, now: now + wait - 1})).toBeGreaterThan(0);
+						}
+
+						expect(await store.get('p')).toBe(before);
+						expect(await store.pace('p', {...options, now: now + wait})).toBe(0);
+						admitted++;
+						now += wait;
+					}
+
+					// The burst at once, then one per interval once the first interval after the start has passed.
+					expect(admitted).toBeLessThanOrEqual(burst + Math.max(0, Math.floor((now - start - intervalMs) / intervalMs)));
 				}
 			},
 		));
