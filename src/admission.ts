@@ -1,5 +1,5 @@
 import {AttemptFailure, timeoutFailure, type CallSettings} from './attempt.js';
-import type {Admission, AttemptScope, Coordinator} from './coordination/coordinator.js';
+import type {Admission, AttemptScope} from './coordination/coordinator.js';
 import {parseErrorBody} from './error-body.js';
 import type {ResolvedOptions} from './options.js';
 import type {PreparedRequest} from './replay.js';
@@ -56,29 +56,22 @@ export const admitted = async (options: ResolvedOptions, request: PreparedReques
 	};
 	const {coordinator} = options;
 	const pending = coordinator.admit(scope);
-	const admission = coordinator.guarded ? await boundedAdmission(pending, coordinator, request.signal, call.deadline) : await pending;
+	const admission = coordinator.guarded ? await boundedAdmission(pending, request.signal, call.deadline) : await pending;
 	if (admission.kind !== 'send') {
 		throw refusal(admission);
 	}
 
-	let answered = false;
 	try {
 		const response = await run(request, call);
-		answered = true;
 		await report(coordinator.observe(scope, admission, {status: response.status, code: undefined, retryAfterMs: undefined, body: undefined}));
 		return response;
 	} catch (error) {
 		if (error instanceof AttemptFailure && error.failure.kind === 'http') {
-			answered = true;
 			const {status, code, retryAfterMs} = error.failure;
 			await report(coordinator.observe(scope, admission, {status, code, retryAfterMs, body: error.parsed?.body}));
 		}
 
 		throw error;
-	} finally {
-		if (!answered) {
-			await report(coordinator.release(admission));
-		}
 	}
 };
 
@@ -91,15 +84,12 @@ const noop = (): void => undefined;
 
 /**
 Waits for an admission from a store that may not answer, no longer than the caller's abort or the call's
-deadline. An admission that comes after the call gave up hands its slot back.
+deadline. An admission that comes after the call gave up is left unused: the pace it took is spent, as a
+request the server refused would have spent it.
 */
-const boundedAdmission = async (pending: Promise<Admission>, coordinator: Coordinator, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Admission> => {
-	let given = false;
-	void pending.then(async late => {
-		if (given && late.kind === 'send') {
-			await coordinator.release(late);
-		}
-	}).catch(() => undefined);
+const boundedAdmission = async (pending: Promise<Admission>, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Admission> => {
+	// Settled later, or never: nothing awaits it once the call has given up, so its rejection is handled here.
+	pending.catch(noop);
 	return new Promise<Admission>((resolve, reject) => {
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		const done = (): void => {
@@ -109,14 +99,12 @@ const boundedAdmission = async (pending: Promise<Admission>, coordinator: Coordi
 
 		const onAbort = (): void => {
 			done();
-			given = true;
 			reject(signal?.reason as Error);
 		};
 
 		if (deadline !== undefined) {
 			timer = setTimeout(() => {
 				done();
-				given = true;
 				resolve({kind: 'deadline'});
 			}, Math.min(Math.max(0, deadline - Date.now()), maxTimer));
 		}

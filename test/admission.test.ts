@@ -12,35 +12,37 @@ import {callSettings as settingsFor} from './support/settings.js';
 // One attempt through the client's shared state, with a coordinator that records what it is told:
 // what a refused call says, and that every admitted attempt's outcome is reported once, whatever it was.
 
-const slot: Sent = {kind: 'send', sentAt: 0, cycle: 0, window: 0, probe: true};
+const slot: Sent = {kind: 'send', sentAt: 0, cycle: 0, windowMs: 1000, paced: true};
 
 type Recorder = {
 	readonly coordinator: Coordinator;
 	readonly observed: Answer[];
-	readonly released: Sent[];
+	// Every call the coordinator got, by name: an attempt must tell it nothing beyond these.
+	readonly calls: string[];
 };
 
 const recorder = (admit: () => Promise<Admission>, {guarded = false, failReports = false} = {}): Recorder => {
 	const observed: Answer[] = [];
-	const released: Sent[] = [];
+	const calls: string[] = [];
 	const coordinator: Coordinator = {
 		guarded,
-		admit,
+		async admit() {
+			calls.push('admit');
+			return admit();
+		},
 		async observe(_scope, _admission, answer) {
+			calls.push('observe');
 			observed.push(answer);
 			if (failReports) {
 				throw new Error('store down');
 			}
 		},
-		async release(admission) {
-			released.push(admission);
-			if (failReports) {
-				throw new Error('store down');
-			}
+		async spend() {
+			calls.push('spend');
+			return true;
 		},
-		spend: async () => true,
 	};
-	return {coordinator, observed, released};
+	return {coordinator, observed, calls};
 };
 
 const optionsWith = (coordinator: Coordinator): ResolvedOptions => ({...resolveOptions({}, {}, 'test'), coordinator});
@@ -108,36 +110,35 @@ describe('a call the shared state refuses', () => {
 });
 
 describe('an admitted attempt\'s outcome, told to the shared state once', () => {
-	it('reports a success by its status, and gives nothing back', async () => {
-		const {coordinator, observed, released} = recorder(async () => slot);
+	it('reports a success by its status, once', async () => {
+		const {coordinator, observed, calls} = recorder(async () => slot);
 		const response = await admitted(optionsWith(coordinator), request(), callSettings(), async () => new Response('{}', {status: 201}));
 		expect(response.status).toBe(201);
 		expect(observed).toEqual([{status: 201, code: undefined, retryAfterMs: undefined, body: undefined}]);
-		expect(released).toEqual([]);
+		expect(calls).toEqual(['admit', 'observe']);
 	});
 
-	it('reports an HTTP failure with its code, Retry-After and body, so that latches and the gate learn from it, and gives nothing back', async () => {
-		const {coordinator, observed, released} = recorder(async () => slot);
+	it('reports an HTTP failure with its code, Retry-After and body, once, so that latches and the gate learn from it', async () => {
+		const {coordinator, observed, calls} = recorder(async () => slot);
 		const body = {error: 'slow down', code: 'RATE_LIMIT_EXCEEDED'};
 		const failure = new AttemptFailure({kind: 'http', status: 429, code: 'RATE_LIMIT_EXCEEDED', retryAfterMs: 3000, providerStatus: undefined}, new Response('', {status: 429}), parseErrorBody(JSON.stringify(body)), undefined);
 		await expect(admitted(optionsWith(coordinator), request(), callSettings(), async () => {
 			throw failure;
 		})).rejects.toBe(failure);
 		expect(observed).toEqual([{status: 429, code: 'RATE_LIMIT_EXCEEDED', retryAfterMs: 3000, body}]);
-		expect(released).toEqual([]);
+		expect(calls).toEqual(['admit', 'observe']);
 	});
 
 	it.each([
 		['a network error', new AttemptFailure({kind: 'network', beforeSend: false}, undefined, undefined, new TypeError('fetch failed'))],
 		['a timeout', timeoutFailure('attempt')],
 		['an abort', new DOMException('aborted', 'AbortError')],
-	])('gives its slot back after %s, which taught nothing', async (_name, thrown) => {
-		const {coordinator, observed, released} = recorder(async () => slot);
+	])('tells the shared state nothing after %s, which taught nothing: the turn it took is spent', async (_name, thrown) => {
+		const {coordinator, calls} = recorder(async () => slot);
 		await expect(admitted(optionsWith(coordinator), request(), callSettings(), async () => {
 			throw thrown;
 		})).rejects.toBe(thrown);
-		expect(observed).toEqual([]);
-		expect(released).toEqual([slot]);
+		expect(calls).toEqual(['admit']);
 	});
 
 	it('delivers the response, and the failure, even when the store fails to take the report in', async () => {
@@ -197,52 +198,78 @@ describe('waiting on a store that may not answer', () => {
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
-	it('gives back an admission that comes after the call gave up, and keeps one that came in time', async () => {
+	it('leaves unused an admission that comes after the call gave up, sending nothing, and uses one that came in time', async () => {
 		useFakeClock();
 		let answer: (admission: Admission) => void = () => undefined;
-		const {coordinator, released} = recorder(async () => new Promise(resolve => {
+		const {coordinator, calls} = recorder(async () => new Promise(resolve => {
 			answer = resolve;
 		}), {guarded: true});
-		const late = admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), async () => new Response('{}')).catch(() => undefined);
+		let sent = 0;
+		const run = async (): Promise<Response> => {
+			sent++;
+			return new Response('{}');
+		};
+
+		const late = admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), run).catch((error: unknown) => error);
 		await vi.advanceTimersByTimeAsync(100);
-		await late;
+		expect((await late as AttemptFailure).timeout).toBe('total');
 		answer(slot);
 		await vi.advanceTimersByTimeAsync(0);
-		expect(released).toEqual([slot]);
+		expect(sent).toBe(0);
+		expect(calls).toEqual(['admit']);
 
-		released.length = 0;
-		const inTime = admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), async () => new Response('{}'));
+		const inTime = admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), run);
 		answer(slot);
 		expect((await inTime).status).toBe(200);
 		await vi.advanceTimersByTimeAsync(100);
-		expect(released).toEqual([]);
+		expect(sent).toBe(1);
+		expect(calls).toEqual(['admit', 'admit', 'observe']);
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
-	it('gives nothing back for a late refusal, which holds no slot', async () => {
+	it('leaves no unhandled rejection when the store fails after the call gave up', async () => {
 		useFakeClock();
-		let answer: (admission: Admission) => void = () => undefined;
-		const {coordinator, released} = recorder(async () => new Promise(resolve => {
-			answer = resolve;
+		let fail: (error: Error) => void = () => undefined;
+		const {coordinator} = recorder(async () => new Promise((_resolve, reject) => {
+			fail = reject;
 		}), {guarded: true});
-		await Promise.all([
-			admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), async () => new Response('{}')).catch(() => undefined),
-			vi.advanceTimersByTimeAsync(100),
-		]);
-		answer({kind: 'deadline'});
-		await vi.advanceTimersByTimeAsync(0);
-		expect(released).toEqual([]);
+		const unhandled: unknown[] = [];
+		const onUnhandled = (reason: unknown): void => {
+			unhandled.push(reason);
+		};
+
+		process.on('unhandledRejection', onUnhandled);
+		try {
+			const late = admitted(optionsWith(coordinator), request(), callSettings({deadline: Date.now() + 100}), async () => new Response('{}')).catch((error: unknown) => error);
+			await vi.advanceTimersByTimeAsync(100);
+			expect((await late as AttemptFailure).timeout).toBe('total');
+			fail(new Error('store down'));
+			// Unhandled rejections are reported after the microtask queue drains: let a few turns of the loop go by.
+			for (let turn = 0; turn < 5; turn++) {
+				await new Promise(resolve => {
+					setImmediate(resolve);
+				});
+			}
+
+			expect(unhandled).toEqual([]);
+		} finally {
+			process.off('unhandledRejection', onUnhandled);
+		}
 	});
 
-	it('ends at the caller\'s abort with its reason, leaves no listener, and gives back what the store grants afterwards', async () => {
+	it('ends at the caller\'s abort with its reason, leaves no listener, and sends nothing with what the store grants afterwards', async () => {
 		useFakeClock();
 		let answer: (admission: Admission) => void = () => undefined;
-		const {coordinator, released} = recorder(async () => new Promise(resolve => {
+		const {coordinator, calls} = recorder(async () => new Promise(resolve => {
 			answer = resolve;
 		}), {guarded: true});
 		const controller = new AbortController();
 		const removed = vi.spyOn(controller.signal, 'removeEventListener');
-		const pending = admitted(optionsWith(coordinator), request(controller.signal), callSettings({deadline: Date.now() + 60_000}), async () => new Response('{}'));
+		let sent = false;
+		const pending = admitted(optionsWith(coordinator), request(controller.signal), callSettings({deadline: Date.now() + 60_000}), async () => {
+			sent = true;
+			return new Response('{}');
+		});
 		const reason = new Error('cancelled');
 		controller.abort(reason);
 		await expect(pending).rejects.toBe(reason);
@@ -250,7 +277,8 @@ describe('waiting on a store that may not answer', () => {
 		expect(vi.getTimerCount()).toBe(0);
 		answer(slot);
 		await vi.advanceTimersByTimeAsync(0);
-		expect(released).toEqual([slot]);
+		expect(sent).toBe(false);
+		expect(calls).toEqual(['admit']);
 	});
 
 	it('fails with the store\'s error, made an Error if it was not one', async () => {

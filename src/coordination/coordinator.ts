@@ -4,7 +4,6 @@ import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, pathOf, type LatchedFailure} from './latch.js';
 import type {ResolvedCoordination} from './options.js';
-import {createWakeup} from './wakeup.js';
 import {createWindow, type Sent} from './window.js';
 
 /** What one attempt is, as far as shared state goes. */
@@ -19,9 +18,8 @@ export type AttemptScope = {
 
 /**
 Whether an attempt may go: `send` once no latch, gate or pacer holds it, or why it must not.
-`sentAt` is when it was let through, which tells later whether a 429 it meets is news; `cycle` and
-`probe` say which learned window it went in, and whether it was the one request beyond what that
-window was expected to admit.
+`sentAt` is when it was let through, which tells later whether a 429 it meets is news; `cycle` says
+which cycle of the learned limit it went in, and `paced` whether the learned pace held it first.
 */
 export type Admission =
 	| Sent
@@ -34,9 +32,6 @@ export type Answer = {readonly status: number; readonly code: string | undefined
 
 // Bodies kept with a latch are error bodies; anything larger is not kept.
 const latchBodyLimit = 4096;
-// How often a waiting attempt looks at the store again even when this process saw nothing change.
-const pollMs = 250;
-
 
 /**
 The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and the
@@ -44,14 +39,12 @@ window it learned, the per-minute pacer, and the retry budget.
 */
 export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;
-	const wakeup = createWakeup();
 	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
 	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
 	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
 	const window = createWindow(store, key);
 	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
 	const [paceKey, budgetKey, anyLatchKey] = [key('pace'), key('budget'), key('latch')];
-	const wakeScope = 'client';
 	// The configured pacer's spacing: evenly spaced slots, whatever was learned.
 	const paceInterval = config.requestsPerMinute === undefined ? undefined : 60_000 / config.requestsPerMinute;
 	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
@@ -112,6 +105,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			}
 
 			let paced = paceInterval === undefined;
+			let heldIn: number | undefined;
 			for (;;) {
 				const limit = config.gate ? await window.read(Date.now()) : undefined;
 				// Read after the store answered: with a store across the network, the answer takes a while.
@@ -142,24 +136,27 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 					}
 				}
 
-				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined, window: undefined, probe: false} as const : await window.takeSlot(now, limit);
-				if (slot !== undefined) {
+				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined} as const : await window.takeSlot(now, limit, heldIn);
+				if (slot.kind === 'send') {
 					return slot;
 				}
 
-				// The window is used up and its probe is out: wait for the probe's answer (or news from another process).
-				if (attempt.deadline !== undefined && now + pollMs >= attempt.deadline) {
+				// The learned pace holds it: wait for its turn (in whole milliseconds, as timers count), then look at
+				// the gate again.
+				const waitMs = Math.ceil(slot.waitMs);
+				if (attempt.deadline !== undefined && now + waitMs >= attempt.deadline) {
 					return {kind: 'deadline'};
 				}
 
-				await wakeup.wait(wakeScope, pollMs, attempt.request.signal);
+				await sleep(waitMs, attempt.request.signal);
+				heldIn = slot.cycle;
 			}
 		},
 
 		/**
-		Takes in an attempt's answer: counts it for the window being learned, closes the gate on a 429 (for its
-		`Retry-After`; the latest wins), learns from the first 429 of a cycle, widens the window when a probe got
-		through, earns budget on a success and sets a latch on an answer that warrants one.
+		Takes in an attempt's answer: counts it for the limit being learned, closes the gate on a 429 (for its
+		`Retry-After`; the latest wins), learns from the first 429 of a cycle, earns budget on a success and
+		sets a latch on an answer that warrants one.
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
 			if (answer.status < 400 && earning !== undefined) {
@@ -182,21 +179,10 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 			if (answer.status !== 429) {
 				await window.count(admission);
-			} else if (answer.retryAfterMs === undefined) {
-				// A 429 that does not say how long to wait (a gateway's) closes nothing; its probe goes back, so
-				// one request at a time keeps asking.
-				await window.giveBackProbe(admission);
-			} else {
+			} else if (answer.retryAfterMs !== undefined) {
+				// A 429 that does not say how long to wait (a gateway's) closes nothing and teaches nothing.
 				await window.closeGate(admission, answer.retryAfterMs);
 			}
-
-			wakeup.wake(wakeScope);
-		},
-
-		/** Hands back the probe of an attempt that got no answer (a network error, a timeout), so the window is not left without one. */
-		async release(admission: Sent): Promise<void> {
-			await window.giveBackProbe(admission);
-			wakeup.wake(wakeScope);
 		},
 
 		/** Spends one token of the retry budget; `false` when it is empty. Always `true` without a budget. */

@@ -1,13 +1,18 @@
 import {learn, parseLimit, type Learned, type Limit} from './learning.js';
+import {paceRate} from './rate.js';
 import type {KnoudsStore} from './store.js';
 
 /**
-An attempt let through, with the cycle it went in (none without a gate), the learned window it was let
-through by (its `at`; none before one is learned) and whether it was that window's probe.
+An attempt let through: when, in which cycle (none before a limit is learned), the learned window's length
+(which sets how long the cycle's counters are kept), and whether it waited for the pacer (then its success
+is evidence that the pace it went at is one the server takes).
 */
-export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly window: number | undefined; readonly probe: boolean; readonly windowMs?: number | undefined};
+export type Sent = {readonly kind: 'send'; readonly sentAt: number; readonly cycle: number | undefined; readonly windowMs?: number | undefined; readonly paced?: boolean};
 
-/** How long the record (and the widening of a learned window) is remembered without news. */
+/** An attempt the pacer holds in `cycle`: it may go `waitMs` from now, if nothing has changed by then. */
+export type Held = {readonly kind: 'held'; readonly waitMs: number; readonly cycle: number};
+
+/** How long the record is remembered without news. */
 export const memoryMs = 3_600_000;
 
 /** The least a cycle's counters are kept after their last change: longer than an answer takes to come back. */
@@ -16,28 +21,35 @@ export const cycleMemoryMs = 10_000;
 /**
 How long a cycle's counters are kept after a change at `now`: twice the cycle's age so far, and past the
 end of its learned window, if one is known, by `cycleMemoryMs`; at least `cycleMemoryMs`, at most
-`memoryMs`. A counter is read only while its cycle runs (a window's slots, until the window ends) and by
-the 429 that ends it, so short cycles (a sub-second Retry-After) leave nothing behind for long, while a
-per-minute window keeps its slots for all of its minute.
+`memoryMs`. A counter is read only while its cycle runs and by the 429 that ends it, so short cycles (a
+sub-second Retry-After) leave nothing behind for long, while a per-minute window keeps its count for all
+of its minute.
 */
 export const cycleTtl = (now: number, cycle: number, windowMs?: number): number =>
 	Math.min(memoryMs, Math.max(cycleMemoryMs, 2 * (now - cycle), windowMs === undefined ? 0 : cycle + windowMs - now + cycleMemoryMs));
 
-const counter = (ttlMs: number, max = Number.POSITIVE_INFINITY) => ({initial: 0, max, ttlMs});
+const counter = (ttlMs: number) => ({initial: 0, max: Number.POSITIVE_INFINITY, ttlMs});
+
+const count = (text: string | undefined): number => {
+	const value = Number(text ?? 0);
+	return Number.isFinite(value) ? value : 0;
+};
 
 /**
-The rate-limit window a client's calls learn, over a store. One record holds the gate, the current
-cycle and the window learned, so that an attempt needs one read to know it may go. A cycle runs from
-one reopening of the gate to the next; each lets through what the last one admitted, then one probe.
-The first cycle starts with the first request, and a new one an hour after the last news.
+The rate limit a client's calls learn, over a store. One record holds the gate, the current cycle and
+what was learned, so that an attempt needs one read to know whether the gate is open. A cycle runs from
+one reopening of the gate to the next; in each, the pacer lets the learned burst through at once, then
+paces the rest (see `paceRate`). Each cycle counts what the server admitted, and the 429 that ends it
+teaches from that count (see `learn`). The first cycle starts with the first request, and a new one an
+hour after the last news.
 */
 export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<string | number>) => string) => {
 	// Keys are built once: every attempt uses them, and a new string would be hashed again for each lookup.
 	const limitKey = key('limit');
-	let last: {readonly cycle: number; readonly slots: string; readonly probe: string; readonly admitted: string} | undefined;
+	let last: {readonly cycle: number; readonly pace: string; readonly admitted: string; readonly grown: string; readonly first: string} | undefined;
 	const keysOf = (cycle: number): NonNullable<typeof last> => {
 		if (last?.cycle !== cycle) {
-			last = {cycle, slots: key('slots', cycle), probe: key('probe', cycle), admitted: key('admitted', cycle)};
+			last = {cycle, pace: key('paced', cycle), admitted: key('admitted', cycle), grown: key('grown', cycle), first: key('first', cycle)};
 		}
 
 		return last;
@@ -57,26 +69,25 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		return fresh;
 	};
 
-	// The cycle a moment belongs to: from the gate's last opening, or, once a learned window has passed
-	// without a 429, the window that follows, so that a quiet spell leaves no used-up window behind.
-	const cycleAt = (now: number, {cycle, learned}: Limit): number => learned === undefined || now < cycle + learned.windowMs
+	// The cycle a moment belongs to: from the gate's last opening, or, while the limit looks like a window,
+	// once a learned window has passed without a 429, the window that follows, so that a quiet spell leaves
+	// no used-up window behind. With a refill learned, a cycle lasts until the next 429: the pacer's burst
+	// comes back as the server's does, with time.
+	const cycleAt = (now: number, {cycle, learned}: Limit): number => learned === undefined || learned.refill !== undefined || now < cycle + learned.windowMs
 		? cycle
 		: cycle + (Math.floor((now - cycle) / learned.windowMs) * learned.windowMs);
 
-	// A learned window lets through what it admitted, plus one for each probe that got through since (kept
-	// apart, in a counter of its own, so that widening never rewrites the record), then one probe: its 429
-	// says when the next window opens, or its success says the window admits more.
-	const takeLearned = async (now: number, cycle: number, learned: Learned): Promise<Sent | undefined> => {
-		const widened = Number(await store.get(key('widened', learned.at)) ?? 0);
-		const initial = learned.admitted + (Number.isFinite(widened) ? widened : 0);
-		const ttlMs = cycleTtl(now, cycle, learned.windowMs);
-		if (await store.take(keysOf(cycle).slots, 1, {initial, ttlMs})) {
-			return {kind: 'send', sentAt: now, cycle, window: learned.at, probe: false, windowMs: learned.windowMs};
-		}
+	const rateOf = async (now: number, cycle: number, learned: Learned): Promise<number> => paceRate(learned, count(await store.get(keysOf(cycle).grown)), now - cycle);
 
-		return await store.take(keysOf(cycle).probe, 1, {initial: 1, ttlMs})
-			? {kind: 'send', sentAt: now, cycle, window: learned.at, probe: true, windowMs: learned.windowMs}
-			: undefined;
+	const takeLearned = async (now: number, cycle: number, learned: Learned, heldIn: number | undefined): Promise<Sent | Held> => {
+		const intervalMs = 1 / await rateOf(now, cycle, learned);
+		// A window's burst comes once per cycle (a new cycle brings the next): in between the pace lets one request
+		// at a time through, however long it sat idle, since a window that was used up stays so. A refilling
+		// server's bucket fills again while the client is idle, and so does the pace's.
+		const max = learned.refill === undefined ? 1 : learned.admitted;
+		const waitMs = await store.pace(keysOf(cycle).pace, {intervalMs, burst: learned.admitted, max, now, ttlMs: cycleTtl(now, cycle, learned.windowMs)});
+		// Only a hold in this cycle says the pace was tested: one held in an earlier cycle goes in this one's burst.
+		return waitMs > 0 ? {kind: 'held', waitMs, cycle} : {kind: 'send', sentAt: now, cycle, windowMs: learned.windowMs, paced: heldIn === cycle};
 	};
 
 	return {
@@ -84,15 +95,16 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 		read,
 
 		/**
-		Takes a slot for an attempt sent now through an open gate, or the window's probe; `undefined` when
-		both are gone. Without a learned window there is nothing to take, and no store is asked.
+		Lets an attempt go now through an open gate, or says how long the pacer holds it. `heldIn` is the
+		cycle in which the pacer last held it, if it did. Without a learned limit there is nothing to pace,
+		and no store is asked.
 		*/
-		takeSlot(now: number, limit: Limit): Sent | Promise<Sent | undefined> {
+		takeSlot(now: number, limit: Limit, heldIn?: number): Sent | Promise<Sent | Held> {
 			const cycle = cycleAt(now, limit);
-			return limit.learned === undefined ? {kind: 'send', sentAt: now, cycle, window: undefined, probe: false} : takeLearned(now, cycle, limit.learned);
+			return limit.learned === undefined ? {kind: 'send', sentAt: now, cycle} : takeLearned(now, cycle, limit.learned, heldIn);
 		},
 
-		/** Counts an attempt that was admitted (any answer but a 429); a probe that got through widens the window. */
+		/** Counts an attempt that was admitted (any answer but a 429), and, if the pacer held it, as evidence for a faster pace. */
 		async count(admission: Sent): Promise<void> {
 			if (admission.cycle === undefined) {
 				return;
@@ -100,19 +112,22 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 
 			const keys = keysOf(admission.cycle);
 			const ttlMs = cycleTtl(Date.now(), admission.cycle, admission.windowMs);
-			await store.add(keys.admitted, 1, counter(ttlMs));
-			if (admission.probe && admission.window !== undefined) {
-				// Widening belongs to the learned window, which outlives its cycles: kept as long as the record.
-				await store.add(key('widened', admission.window), 1, counter(memoryMs));
-				await store.add(keys.slots, 1, counter(ttlMs));
-				await store.add(keys.probe, 1, counter(ttlMs, 1));
+			const admitted = await store.add(keys.admitted, 1, counter(ttlMs));
+			// When the cycle's first answer came, once a limit is learned: the refill a 429 measures runs from
+			// there, since an answer and the 429 both took the way back, and the burst's way out is not counted.
+			if (admitted === 1 && admission.windowMs !== undefined) {
+				await store.set(keys.first, String(Date.now()), ttlMs);
+			}
+
+			if (admission.paced === true) {
+				await store.add(keys.grown, 1, counter(ttlMs));
 			}
 		},
 
 		/**
 		Closes the gate for `waitMs` on a 429 (the latest wins). Only a 429 to a request sent while the gate
-		was open is news (the others were already in flight): it ends the cycle, whose admitted count over its
-		length is what a window admits, and the next cycle starts when the gate reopens.
+		was open is news (the others were already in flight): it ends the cycle, which teaches what the
+		server admits, and the next cycle starts when the gate reopens.
 		*/
 		async closeGate(admission: Sent, waitMs: number): Promise<void> {
 			const now = Date.now();
@@ -123,15 +138,11 @@ export const createWindow = (store: KnoudsStore, key: (...parts: ReadonlyArray<s
 				return;
 			}
 
-			const admitted = Number(await store.get(keysOf(admission.cycle).admitted) ?? 0);
-			await write({until, cycle: until, learned: learn(admission.cycle, Number.isFinite(admitted) ? admitted : 0, until) ?? limit.learned});
-		},
-
-		/** Hands back the probe of an attempt whose answer taught nothing. */
-		async giveBackProbe(admission: Sent): Promise<void> {
-			if (admission.probe && admission.cycle !== undefined) {
-				await store.add(keysOf(admission.cycle).probe, 1, counter(cycleTtl(Date.now(), admission.cycle, admission.windowMs), 1));
-			}
+			const keys = keysOf(admission.cycle);
+			const admitted = count(await store.get(keys.admitted));
+			const first = Number(await store.get(keys.first));
+			const rateAtEnd = limit.learned?.refill === undefined ? undefined : await rateOf(now, admission.cycle, limit.learned);
+			await write({until, cycle: until, learned: learn(limit.learned, {start: admission.cycle, admitted, endedAt: now, until, rateAtEnd, firstAnswerAt: Number.isFinite(first) ? first : undefined})});
 		},
 	};
 };

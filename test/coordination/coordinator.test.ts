@@ -67,6 +67,8 @@ const learnWindow = async (store: KnoudsStore, admitted: number, windowMs: numbe
 	await store.set('knouds-retry:limit', JSON.stringify({until: 0, cycle: now, learned: {admitted, windowMs, at: now}}), 3_600_000);
 };
 
+const noRetryAfter = {status: 429, code: undefined, retryAfterMs: undefined, body: undefined} as const;
+
 describe('the Retry-After gate', () => {
 	it('holds an attempt exactly until the gate opens, then lets it through', async () => {
 		const {coordinator, t0} = setUp();
@@ -105,7 +107,7 @@ describe('the Retry-After gate', () => {
 	it('lets everything through at once with retryAfterGate: false, and never reads the record of the limit', async () => {
 		const {coordinator, reads, t0} = setUp({retryAfterGate: false});
 		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
-		expect(await coordinator.admit(scope())).toEqual({kind: 'send', sentAt: t0, cycle: undefined, window: undefined, probe: false});
+		expect(await coordinator.admit(scope())).toEqual({kind: 'send', sentAt: t0, cycle: undefined});
 		expect(reads).toEqual([]);
 	});
 });
@@ -157,105 +159,168 @@ describe('the pacer', () => {
 	});
 });
 
-describe('a learned window', () => {
-	it('lets its worth through, then one probe, then holds the rest until the probe\'s answer comes', async () => {
+describe('a learned limit', () => {
+	// Two per second learned: the burst of two goes at once, and the pacer goes on at four per second,
+	// so the third attempt waits two intervals (500 ms) and each one after it an interval (250 ms).
+
+	it('lets the learned burst through at once, then holds the next attempt two intervals, and lets it go, paced, when they are over', async () => {
 		const {coordinator, inner, t0} = setUp();
-		await learnWindow(inner, 2, 60_000);
-		const admitted = [sent(await coordinator.admit(scope())), sent(await coordinator.admit(scope())), sent(await coordinator.admit(scope()))];
-		expect(admitted.map(admission => admission.probe)).toEqual([false, false, true]);
+		await learnWindow(inner, 2, 1000);
+		const burst = [sent(await coordinator.admit(scope())), sent(await coordinator.admit(scope()))];
+		expect(burst).toEqual([{kind: 'send', sentAt: t0, cycle: t0, windowMs: 1000, paced: false}, {kind: 'send', sentAt: t0, cycle: t0, windowMs: 1000, paced: false}]);
 		const held = pending(coordinator.admit(scope()));
-		await vi.advanceTimersByTimeAsync(1000);
+		await vi.advanceTimersByTimeAsync(499);
 		expect(held.result).toBeUndefined();
-		// The probe got through: the window admits one more, and the held attempt goes at once, not at its next poll.
-		await vi.advanceTimersByTimeAsync(10);
-		await coordinator.observe(scope(), admitted[2]!, ok);
-		await vi.advanceTimersByTimeAsync(0);
-		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 1010});
+		await vi.advanceTimersByTimeAsync(1);
+		expect(held.result).toEqual({kind: 'send', sentAt: t0 + 500, cycle: t0, windowMs: 1000, paced: true});
 	});
 
-	it('gives the probe back when its attempt got no answer (a network error, a timeout), so the next attempt goes at once as the probe', async () => {
+	it('lets attempts held together go an interval apart, not all at once when their first wait ends', async () => {
 		const {coordinator, inner, t0} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
-		const probe = sent(await coordinator.admit(scope()));
-		expect(probe.probe).toBe(true);
+		await coordinator.admit(scope());
+		const held = [pending(coordinator.admit(scope())), pending(coordinator.admit(scope())), pending(coordinator.admit(scope()))];
+		await vi.advanceTimersByTimeAsync(500);
+		expect(held.map(state => state.result?.kind)).toEqual(['send', undefined, undefined]);
+		await vi.advanceTimersByTimeAsync(250);
+		expect(held.filter(state => state.result !== undefined)).toHaveLength(2);
+		await vi.advanceTimersByTimeAsync(250);
+		expect(held.map(state => state.result === undefined ? undefined : sent(state.result).sentAt - t0).sort((a, b) => a! - b!)).toEqual([500, 750, 1000]);
+	});
+
+	it('shares its pace with every process on the same store: another\'s burst holds this one\'s next attempt', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 1000);
+		const elsewhere = createCoordinator(resolveCoordination({store: inner}));
+		await elsewhere.admit(scope());
+		await elsewhere.admit(scope());
 		const held = pending(coordinator.admit(scope()));
-		await vi.advanceTimersByTimeAsync(100);
+		await vi.advanceTimersByTimeAsync(499);
 		expect(held.result).toBeUndefined();
-		await coordinator.release(probe);
-		await vi.advanceTimersByTimeAsync(0);
-		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 100, probe: true});
+		await vi.advanceTimersByTimeAsync(1);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
 	});
 
-	it('gives the probe back when a 429 without a Retry-After answered it, so one attempt at a time keeps asking', async () => {
-		const {coordinator, inner, t0} = setUp();
-		await learnWindow(inner, 1, 60_000);
-		await coordinator.admit(scope());
-		const probe = sent(await coordinator.admit(scope()));
-		const held = pending(coordinator.admit(scope()));
-		await vi.advanceTimersByTimeAsync(100);
-		await coordinator.observe(scope(), probe, {status: 429, code: undefined, retryAfterMs: undefined, body: undefined});
-		await vi.advanceTimersByTimeAsync(0);
-		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 100, probe: true});
-	});
-
-	it('looks at the store again every 250 ms while held, for news from another process, and no more often', async () => {
+	it('looks at the record once when the pacer holds an attempt, and again only when its wait is over, not in a poll', async () => {
 		const {coordinator, inner, reads, t0} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
 		await coordinator.admit(scope());
 		reads.length = 0;
 		const held = pending(coordinator.admit(scope()));
 		await vi.advanceTimersByTimeAsync(1000);
-		expect(held.result).toBeUndefined();
-		expect(reads.map(at => at - t0)).toEqual([0, 250, 500, 750, 1000]);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
+		expect(reads.map(at => at - t0)).toEqual([0, 500]);
 	});
 
-	it('lets a held attempt go at its next look once another process\'s probe got through', async () => {
+	it('gives nothing back for an attempt that got no answer: its turn is spent, as a refused request\'s would be, and the next attempt still waits', async () => {
 		const {coordinator, inner, t0} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
+		// Neither attempt of the burst is ever answered (a network error, a timeout).
 		await coordinator.admit(scope());
-		const probe = sent(await coordinator.admit(scope()));
+		await coordinator.admit(scope());
 		const held = pending(coordinator.admit(scope()));
-		await vi.advanceTimersByTimeAsync(100);
-		// Another process, sharing the store, saw the probe through: this one hears of it only from the store.
-		const elsewhere = createCoordinator(resolveCoordination({store: inner}));
-		await elsewhere.observe(scope(), probe, ok);
-		await vi.advanceTimersByTimeAsync(149);
+		await vi.advanceTimersByTimeAsync(499);
 		expect(held.result).toBeUndefined();
 		await vi.advanceTimersByTimeAsync(1);
-		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 250});
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
 	});
 
-	it('refuses at once an attempt whose total timeout ends before its next look, and holds one that ends after it', async () => {
+	it('learns nothing from a 429 without a Retry-After and closes nothing: the next attempt waits only its turn', async () => {
 		const {coordinator, inner, t0} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
+		const before = await inner.get('knouds-retry:limit');
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), noRetryAfter);
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), noRetryAfter);
+		expect(await inner.get('knouds-retry:limit')).toBe(before);
+		expect(await inner.get(`knouds-retry:admitted:${t0}`)).toBeUndefined();
+		const held = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(500);
+		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
+	});
+
+	it('keeps the attempts the pacer holds from going before the gate a 429 closed meanwhile reopens, then lets them go in the new cycle\'s burst', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 1000);
+		const first = sent(await coordinator.admit(scope()));
+		await coordinator.admit(scope());
+		const held = [pending(coordinator.admit(scope())), pending(coordinator.admit(scope()))];
+		await vi.advanceTimersByTimeAsync(100);
+		await coordinator.observe(scope(), first, rateLimited(2000));
+		await vi.advanceTimersByTimeAsync(1999);
+		expect(held.map(state => state.result)).toEqual([undefined, undefined]);
+		await vi.advanceTimersByTimeAsync(1);
+		// Held in the cycle the 429 ended: in the new one they are its burst, and prove nothing of its pace.
+		expect(held.map(state => state.result)).toEqual([
+			{kind: 'send', sentAt: t0 + 2100, cycle: t0 + 2100, windowMs: 1000, paced: false},
+			{kind: 'send', sentAt: t0 + 2100, cycle: t0 + 2100, windowMs: 1000, paced: false},
+		]);
+	});
+
+	it('counts an attempt it held and that was then answered, in that cycle, as evidence for a faster pace, and one held in an earlier cycle not', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 1000);
+		const first = sent(await coordinator.admit(scope()));
+		await coordinator.admit(scope());
+		const paced = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(500);
+		await coordinator.observe(scope(), sent(paced.result), ok);
+		expect(await inner.get(`knouds-retry:grown:${t0}`)).toBe('1');
+		// A fourth is held in this cycle; a 429 ends the cycle while it waits, and it goes in the next one's burst.
+		const late = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(10);
+		await coordinator.observe(scope(), first, rateLimited(1000));
+		await vi.advanceTimersByTimeAsync(1000);
+		const next = sent(late.result);
+		expect(next).toMatchObject({cycle: t0 + 1510, paced: false});
+		await coordinator.observe(scope(), next, ok);
+		expect(await inner.get(`knouds-retry:admitted:${t0 + 1510}`)).toBe('1');
+		expect(await inner.get(`knouds-retry:grown:${t0 + 1510}`)).toBeUndefined();
+	});
+
+	it('refuses at once an attempt whose pace wait would reach its total timeout, and holds one that ends a millisecond later', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
 		await coordinator.admit(scope());
-		expect(await coordinator.admit(scope({deadline: t0 + 250}))).toEqual({kind: 'deadline'});
-		const later = pending(coordinator.admit(scope({deadline: t0 + 251})));
-		await vi.advanceTimersByTimeAsync(250);
-		expect(later.result).toEqual({kind: 'deadline'});
+		expect(await coordinator.admit(scope({deadline: t0 + 500}))).toEqual({kind: 'deadline'});
+		const later = pending(coordinator.admit(scope({deadline: t0 + 501})));
+		await vi.advanceTimersByTimeAsync(500);
+		expect(later.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
+	});
+
+	it('gives up on an attempt that lost its turn when its next wait would pass its total timeout, as soon as it knows', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await learnWindow(inner, 2, 1000);
+		await coordinator.admit(scope());
+		await coordinator.admit(scope());
+		const held = [pending(coordinator.admit(scope({deadline: t0 + 700}))), pending(coordinator.admit(scope({deadline: t0 + 700})))];
+		await vi.advanceTimersByTimeAsync(500);
+		expect(held.map(state => state.result?.kind).sort()).toEqual(['deadline', 'send']);
+		expect(vi.getTimerCount()).toBe(0);
 	});
 
 	it('ends a held attempt at the caller\'s abort, with its reason, leaving no timer', async () => {
 		const {coordinator, inner} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
 		await coordinator.admit(scope());
 		const controller = new AbortController();
 		const held = pending(coordinator.admit(withSignal(controller.signal)));
 		await vi.advanceTimersByTimeAsync(100);
+		expect(vi.getTimerCount()).toBe(1);
 		const reason = new Error('cancelled');
 		controller.abort(reason);
 		await vi.advanceTimersByTimeAsync(0);
 		expect(held.error).toBe(reason);
+		expect(held.result).toBeUndefined();
 		expect(vi.getTimerCount()).toBe(0);
 	});
 
 	it('asks the store nothing more once the caller aborts a held attempt', async () => {
 		const {coordinator, inner, reads} = setUp();
-		await learnWindow(inner, 1, 60_000);
+		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
 		await coordinator.admit(scope());
 		const controller = new AbortController();
@@ -263,7 +328,7 @@ describe('a learned window', () => {
 		await vi.advanceTimersByTimeAsync(100);
 		const before = reads.length;
 		controller.abort(new Error('cancelled'));
-		await vi.advanceTimersByTimeAsync(0);
+		await vi.advanceTimersByTimeAsync(1000);
 		expect(held.error).toBeInstanceOf(Error);
 		expect(reads).toHaveLength(before);
 	});

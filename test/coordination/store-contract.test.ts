@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import {useFakeClock} from '../support/clock.js';
 import {createCoordinator} from '../../src/coordination/coordinator.js';
 import {resolveCoordination} from '../../src/coordination/options.js';
@@ -31,6 +31,10 @@ const recording = () => {
 			writes.push({operation: 'reserve', key, ttlMs});
 			return inner.reserve(key, interval, now, ttlMs);
 		},
+		async pace(key, options) {
+			writes.push({operation: 'pace', key, ttlMs: options.ttlMs});
+			return inner.pace(key, options);
+		},
 	};
 	return {store, writes};
 };
@@ -60,6 +64,33 @@ describe('the keys a client writes to its store', () => {
 		const coordinator = createCoordinator(resolveCoordination({store, rateLimit: {requestsPerMinute: 600}}));
 		await coordinator.admit(scope);
 		expect(writes).toContainEqual({operation: 'reserve', key: 'knouds-retry:pace', ttlMs: 60_000});
+	});
+
+	it('names the learned pace\'s bucket and its cycle\'s counts by the cycle, under the prefix, kept until its window ends and a while after', async () => {
+		useFakeClock();
+		const t0 = Date.now();
+		const {store, writes} = recording();
+		await store.set('knouds-retry:limit', JSON.stringify({until: 0, cycle: t0, learned: {admitted: 2, windowMs: 60_000, at: t0}}), 3_600_000);
+		const coordinator = createCoordinator(resolveCoordination({store}));
+		await coordinator.admit(scope);
+		await coordinator.admit(scope);
+		// Taken at the start of its minute: kept to its end, and ten seconds more.
+		expect(writes).toContainEqual({operation: 'pace', key: `knouds-retry:paced:${t0}`, ttlMs: 70_000});
+		// Two a minute learned: paced at four a minute beyond the burst, so the third waits half a minute.
+		const third = coordinator.admit(scope);
+		await vi.advanceTimersByTimeAsync(30_000);
+		const admission = await third;
+		if (admission.kind !== 'send') {
+			throw new Error('not sent');
+		}
+
+		writes.length = 0;
+		await coordinator.observe(scope, admission, {status: 200, code: undefined, retryAfterMs: undefined, body: undefined});
+		// Counted half a minute into the cycle: kept twice its age, as is when its first answer came.
+		expect(writes).toContainEqual({operation: 'add', key: `knouds-retry:admitted:${t0}`, ttlMs: 60_000});
+		expect(writes).toContainEqual({operation: 'set', key: `knouds-retry:first:${t0}`, ttlMs: 60_000});
+		expect(writes).toContainEqual({operation: 'add', key: `knouds-retry:grown:${t0}`, ttlMs: 60_000});
+		expect(writes.filter(write => write.key.endsWith(`:${t0}`))).toHaveLength(3);
 	});
 
 	it('marks for good that a latch was set, so that later calls know to look for one', async () => {

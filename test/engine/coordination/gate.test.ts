@@ -71,13 +71,15 @@ describe.each(clientSurfaces)('$name', surface => {
 		const t0 = Date.now();
 		const server = windowed(4, 1000);
 		api().get('/run').times(100).reply(server.reply);
-		const client = surface.create({timeout: false});
+		// Every 429 here is retried: once each has been, the client has read them all.
+		let retried = 0;
+		const client = surface.create({timeout: false, onRetry: () => retried++});
 		const started = calls();
 		for (let index = 0; index < 12; index++) {
 			started.start(client({path: '/run'}));
 		}
 
-		await settleAll(started);
+		await settleAll(started, {answered: () => retried === server.log.filter(entry => entry.status === 429).length});
 		expect(started.settled().filter(outcome => outcome.kind === 'ok')).toHaveLength(12);
 		// The first burst meets the limit (4 admitted, 8 refused); after that, at most one request meets it again.
 		expect(server.log.filter(entry => entry.status === 429 && entry.at === t0)).toHaveLength(8);

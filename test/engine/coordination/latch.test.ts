@@ -114,6 +114,10 @@ describe.each(clientSurfaces)('$name', surface => {
 				held.push(key);
 				return inner.reserve(key, intervalMs, now, ttlMs);
 			},
+			async pace(key, options) {
+				held.push(key);
+				return inner.pace(key, options);
+			},
 		};
 		api().get('/run').reply(500, knoudsBody('EXECUTION_FAILED')).get('/run').reply(200, {})
 			.get('/run').reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '1'}).get('/run').reply(200, {})

@@ -68,7 +68,7 @@ describe.each(clientSurfaces)('$name', surface => {
 		expect(seen.times.map(time => time - t0)).toEqual([0, 5000, 6000, 7000, 8000, 9000, 10_000, 11_000]);
 	});
 
-	it('sends a learned window\'s worth at once after a quiet spell longer than that window, not one probe at a time', async () => {
+	it('sends a learned window\'s worth at once after a quiet spell longer than that window, not one at a time', async () => {
 		useFakeClock();
 		let served = 0;
 		let inFlight = 0;
