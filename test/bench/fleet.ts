@@ -37,6 +37,7 @@ export const fleetCases: readonly Case[] = [
 	{
 		name: `Rate limit: fixed window, ${perWindow} per ${windowMs / 1000} s`,
 		scenario: limited({algorithm: 'fixed-window', windowMs}),
+		alignTo: windowMs,
 		runs: 3,
 		batch,
 		concurrency,

@@ -34,6 +34,13 @@ export type Case = {
 	readonly measure?: (test: Case, client: BenchClient) => Promise<Figures>;
 	/** A line printed under the case's table: what a reader must know to read it (a fake clock, say). */
 	readonly note?: string;
+	/**
+	Start each run at the start of a clock-aligned window of this many milliseconds. A whole-second
+	Retry-After cannot tell a client where in a one-second window it is, so no client that honours it
+	can use the rest of a window the batch happens to start late in: an ideal that counts that rest would
+	judge the phase of the clock, not the client.
+	*/
+	readonly alignTo?: number;
 };
 
 /** What one run (or the median of several) measured. */
@@ -76,6 +83,10 @@ export const measure = async (test: Case, client: BenchClient): Promise<Figures>
 	let finished = 0;
 	let succeeded = 0;
 	let terminalCalls = 0;
+	if (test.alignTo !== undefined) {
+		await delay(test.alignTo - (Date.now() % test.alignTo));
+	}
+
 	const startedAt = Date.now();
 	// Calls not started by the limit are never sent; results that land after it do not count.
 	const batch = runBatch(test.batch, test.concurrency, async call => {
