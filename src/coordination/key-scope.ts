@@ -6,7 +6,22 @@ import {isSecretParameter, secretHeaders} from '../secret-names.js';
 const cache = new Map<string, Promise<string>>();
 const cacheLimit = 256;
 
-const hex = (buffer: ArrayBuffer): string => [...new Uint8Array(buffer)].map(byte => byte.toString(16).padStart(2, '0')).join('');
+const hex = (bytes: Uint8Array): string => [...bytes].map(byte => byte.toString(16).padStart(2, '0')).join('');
+
+/**
+SHA-256 of `bytes`: Web Crypto where the runtime has it, else a pure-JavaScript one, loaded only then.
+`crypto.subtle` exists only in secure contexts, so a browser page on a plain-http origin (and a runtime
+without Web Crypto) has none; the digest must be the same either way, since processes share a store.
+*/
+const sha256 = async (bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> => {
+	const subtle = (globalThis as {readonly crypto?: {readonly subtle?: typeof crypto.subtle}}).crypto?.subtle;
+	if (subtle !== undefined) {
+		return new Uint8Array(await subtle.digest('SHA-256', bytes));
+	}
+
+	const {sha256: digest} = await import('@noble/hashes/sha2.js');
+	return digest(bytes);
+};
 
 const originOf = (url: string): string => {
 	try {
@@ -55,7 +70,7 @@ export const keyScope = async (headers: HeadersLike, url: string): Promise<strin
 			cache.clear();
 		}
 
-		scope = crypto.subtle.digest('SHA-256', new TextEncoder().encode(`knouds-retry:${identity}`)).then(digest => hex(digest).slice(0, 32));
+		scope = sha256(new TextEncoder().encode(`knouds-retry:${identity}`)).then(digest => hex(digest).slice(0, 32));
 		cache.set(identity, scope);
 	}
 

@@ -37,6 +37,33 @@ describe('keyScope digest', () => {
 	});
 });
 
+describe('keyScope without Web Crypto', () => {
+	it('latches on a plain-http browser page too, where crypto.subtle does not exist: the same digest, computed without it', async () => {
+		vi.resetModules();
+		// A page on a plain-http origin has crypto.getRandomValues but no crypto.subtle.
+		vi.stubGlobal('crypto', {getRandomValues: crypto.getRandomValues.bind(crypto)});
+		try {
+			const {keyScope} = await import('../../src/coordination/key-scope.js');
+			for (const key of ['kn_live_3f9a1c7e5b2d4f6a8c0e', '', 'kn_é']) {
+				expect(await keyScope({'x-api-key': key}, url), key).toBe(expected(key));
+			}
+		} finally {
+			vi.unstubAllGlobals();
+		}
+	});
+
+	it('needs no crypto global at all', async () => {
+		vi.resetModules();
+		vi.stubGlobal('crypto', undefined);
+		try {
+			const {keyScope} = await import('../../src/coordination/key-scope.js');
+			expect(await keyScope({'x-api-key': 'kn_test_x'}, url)).toBe(expected('kn_test_x'));
+		} finally {
+			vi.unstubAllGlobals();
+		}
+	});
+});
+
 describe('keyScope cache', () => {
 	it('hashes a key once, however many attempts ask', async () => {
 		const {keyScope, digests} = await fresh();
