@@ -5,7 +5,7 @@ export {knoudsErrorCatalog, type KnoudsCatalogEntry, type KnoudsCode, type Polic
 export {defaultPolicy, type CodePolicy, type CodePolicyInput, type PolicyInput, type ResolvedCodePolicy, type ResolvedPolicy} from './policy.js';
 export type {FetchLike, KnoudsRetryOptions, RetryEvent, ShouldRetryContext} from './options.js';
 export type {Decision, DelaySource, StopReason} from './decide.js';
-export type {Jitter} from './backoff.js';
+export type {BackoffCurve, Jitter} from './backoff.js';
 export type {KnoudsErrorContext} from './error-body.js';
 export {createMemoryStore, type KnoudsStore} from './coordination/store.js';
 export {KnoudsStoreError} from './coordination/resilient-store.js';

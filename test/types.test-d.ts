@@ -4,8 +4,10 @@ import {createKnoudsSimulator, scenarios, type KnoudsSimulator, type ScenarioNam
 import {
 	createKnoudsFetch,
 	createMemoryStore,
+	type BackoffCurve,
 	type KnoudsStore,
 	type KnoudsStoreError,
+	type ResolvedCodePolicy,
 	type StopReason,
 	isKnoudsError,
 	knoudsErrorCatalog,
@@ -93,6 +95,12 @@ describe('public types', () => {
 		}});
 		expectTypeOf<KnoudsStoreError['operation']>().toEqualTypeOf<string>();
 		expectTypeOf<KnoudsStoreError>().toExtend<Error>();
+	});
+
+	it('names every type a public signature uses: a resolved code policy is a backoff curve with its retries', () => {
+		expectTypeOf<Exclude<ResolvedCodePolicy, false>>().toExtend<BackoffCurve>();
+		expectTypeOf<BackoffCurve['jitter']>().toEqualTypeOf<'full' | 'equal' | 'none'>();
+		expectTypeOf<KnoudsStore['pace']>().returns.toEqualTypeOf<Promise<number>>();
 	});
 
 	it('types the simulator: its options, scenarios and stats', () => {
