@@ -138,6 +138,27 @@ describe('the rate controller on each limiter', () => {
 	});
 });
 
+describe('the rate controller across limits', () => {
+	it('keeps to a limit of a few per second: 30 calls at 3 per second end within 1.2 times the ten windows they need', async () => {
+		const limiter = fixed(3, 1000);
+		const result = await run(() => limiter, {calls: 30, concurrency: 8});
+		expect(result.sentDuringKnownWait).toBe(0);
+		expect(result.makespanMs).toBeLessThanOrEqual(1.2 * 9000);
+		// The first window's flood (up to the 8 in flight), then about one per window.
+		expect(result.tooMany).toBeLessThanOrEqual(8 + 10);
+	});
+
+	it('keeps to a limit of thousands per minute: 1,000 calls on a bucket of 3,000 per minute with a burst of 100 end within 1.5 times what it allows', async () => {
+		const limiter = bucket(3000, 60_000, 100);
+		const result = await run(() => limiter, {calls: 1000, concurrency: 64});
+		expect(result.sentDuringKnownWait).toBe(0);
+		expect(result.makespanMs).toBeLessThanOrEqual(1.5 * (900 / 50) * 1000);
+		// The first flood's 64 in flight; then, since a second refills only 50 of the 100 the bucket held at
+		// first, the first burst learned is half refused (up to the 64 in flight again); then about one per window.
+		expect(result.tooMany).toBeLessThanOrEqual(64 + 64 + 10);
+	});
+});
+
 describe('the rate controller when the limit changes', () => {
 	it('finds a raised limit: after a token bucket doubles its refill, the client sends faster than the old refill', async () => {
 		let limiter = bucket(20, 1000, 10);
