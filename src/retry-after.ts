@@ -14,6 +14,9 @@ const seconds = /^\d+(?:\.\d+)?$/;
 
 type DateParts = {year: number; month: string; day: string; hours: string; minutes: string; seconds: string};
 
+// What each date form's expression captures: every group is required, so a match holds a string in each.
+type Captured = readonly [string, string, string, string, string, string, string];
+
 const toTimestamp = (parts: DateParts): number | undefined => {
 	const month = months.indexOf(parts.month);
 	const [day, hours, minutes, secs] = [parts.day, parts.hours, parts.minutes, parts.seconds].map(Number) as [number, number, number, number];
@@ -21,9 +24,11 @@ const toTimestamp = (parts: DateParts): number | undefined => {
 		return undefined;
 	}
 
-	const date = new Date(Date.UTC(parts.year, month, day, hours, minutes, Math.min(secs, 59)));
-	date.setUTCFullYear(parts.year);
-	// Date.UTC rolls 31 Feb over into March; a date that does not survive the round trip is not a date.
+	// Not Date.UTC, which reads years 0 to 99 as 1900 to 1999: 29 February of year 0 would roll over.
+	const date = new Date(0);
+	date.setUTCFullYear(parts.year, month, day);
+	date.setUTCHours(hours, minutes, Math.min(secs, 59));
+	// 31 Feb rolls over into March; a date that does not survive the round trip is not a date.
 	if (date.getUTCMonth() !== month || date.getUTCDate() !== day) {
 		return undefined;
 	}
@@ -39,13 +44,13 @@ Parses an HTTP-date in any of the three forms RFC 9110 requires a recipient to a
 export const parseHttpDate = (value: string, now: number): number | undefined => {
 	const imf = imfFixdate.exec(value);
 	if (imf) {
-		const [, day = '', month = '', year = '', hours = '', minutes = '', secs = ''] = imf;
+		const [, day, month, year, hours, minutes, secs] = imf as unknown as Captured;
 		return toTimestamp({year: Number(year), month, day, hours, minutes, seconds: secs});
 	}
 
 	const rfc850 = rfc850Date.exec(value);
 	if (rfc850) {
-		const [, day = '', month = '', shortYear = '', hours = '', minutes = '', secs = ''] = rfc850;
+		const [, day, month, shortYear, hours, minutes, secs] = rfc850 as unknown as Captured;
 		// RFC 9110: a two-digit year is the latest year with those digits not more than 50 years ahead.
 		const currentYear = new Date(now).getUTCFullYear();
 		let year = (Math.floor(currentYear / 100) * 100) + Number(shortYear);
@@ -60,7 +65,7 @@ export const parseHttpDate = (value: string, now: number): number | undefined =>
 
 	const asctime = asctimeDate.exec(value);
 	if (asctime) {
-		const [, month = '', day = '', hours = '', minutes = '', secs = '', year = ''] = asctime;
+		const [, month, day, hours, minutes, secs, year] = asctime as unknown as Captured;
 		return toTimestamp({year: Number(year), month, day: day.trim(), hours, minutes, seconds: secs});
 	}
 
@@ -87,7 +92,7 @@ export const parseRetryAfter = (value: string | null | undefined, now: number, s
 	const trimmed = value.trim();
 	if (seconds.test(trimmed)) {
 		// Split at the point instead of multiplying a float, which turns 4.03 s into 4030.0000000000005 ms.
-		const [whole = '0', fraction = ''] = trimmed.split('.');
+		const [whole, fraction = ''] = trimmed.split('.') as unknown as readonly [string, string?];
 		const millis = Number(fraction.padEnd(3, '0').slice(0, 3)) + (/[1-9]/.test(fraction.slice(3)) ? 1 : 0);
 		return Math.min((Number(whole) * 1000) + millis, Number.MAX_SAFE_INTEGER);
 	}

@@ -7,6 +7,7 @@ describe('isSecretParameter', () => {
 		'key', 'KEY', 'api_key', 'apikey', 'APIKEY', 'api-key', 'x-api-key', 'apiKey', 'XApiKey', 'token', 'access_token', 'accessToken',
 		'refresh_token', 'id_token', 'auth', 'Authorization', 'password', 'passwd', 'pwd', 'secret', 'client_secret', 'clientSecret',
 		'signature', 'X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Credential', 'sig', 'private_key', 'session', 'sessionId', 'jwt', 'api.key',
+		'pass', 'passphrase', 'credentials', 'hmac', 'ACCESS_TOKEN', 'X_API_KEY', 'user[password]', 'client[api_key]', 'access_token[]',
 	])('takes a parameter named %s for a credential', name => {
 		expect(isSecretParameter(name)).toBe(true);
 	});
@@ -47,6 +48,11 @@ describe('redactUrl', () => {
 			.toBe('Request failed due to a network error: GET https://api.test/run?key=[REDACTED] (retried "https://api.test/?token=[REDACTED]")');
 	});
 
+	it('redacts the user information of every URL in a text, not only the last one', () => {
+		expect(redactUrl('retried https://me:first-pass@a.test/x after https://you:second-pass@b.test/y'))
+			.toBe('retried https://[REDACTED]@a.test/x after https://[REDACTED]@b.test/y');
+	});
+
 	it('returns text without a credential as it is', () => {
 		const text = 'https://api.test/run?model=flux&count=2';
 		expect(redactUrl(text)).toBe(text);
@@ -57,6 +63,14 @@ describe('redactUrl', () => {
 describe('secretsInUrl', () => {
 	it('lists each credential as written and decoded, and a password of the user information', () => {
 		expect(secretsInUrl('https://me:p%40ss@api.test/?model=x&key=a%2Bb+c')).toEqual(['a%2Bb+c', 'a+b c', 'me:p%40ss', 'me:p@ss', 'p%40ss', 'p@ss']);
+	});
+
+	it('lists a token given as the user name alone, as written and decoded', () => {
+		expect(secretsInUrl('https://ghp_abc%2Fdef@github.test/repo.git')).toEqual(['ghp_abc%2Fdef', 'ghp_abc/def']);
+	});
+
+	it('lists nothing for a credential parameter left empty, as redactUrl redacts nothing there', () => {
+		expect(secretsInUrl('https://api.test/?key=&token=&model=x')).toEqual([]);
 	});
 
 	it('lists nothing for a URL without credentials', () => {

@@ -131,4 +131,59 @@ describe('prepareRequest', () => {
 		const signal = {aborted: false, throwIfAborted() {}, addEventListener() {}, removeEventListener() {}} as unknown as AbortSignal;
 		expect(prepareRequest(url, {signal}).signal).toBe(signal);
 	});
+
+	describe('with a Request from another realm or a polyfill, which fetch would send to "[object Request]"', () => {
+		// Tagged as a Request, but not an instance of this runtime's: what a ky hook or a polyfill may hand over.
+		const requestLike = (init: {method: string; body?: ReadableStream<Uint8Array> | null; signal?: AbortSignal}): Request => ({
+			[Symbol.toStringTag]: 'Request',
+			url,
+			method: init.method,
+			headers: new Headers({'x-api-key': 'kn_test', 'content-type': 'application/json'}),
+			body: init.body ?? null,
+			signal: init.signal ?? new AbortController().signal,
+			redirect: 'follow',
+			credentials: 'same-origin',
+			referrerPolicy: '',
+			integrity: '',
+			keepalive: false,
+		}) as unknown as Request;
+
+		const streamOf = (text: string): ReadableStream<Uint8Array> => new ReadableStream({
+			start(controller) {
+				controller.enqueue(new TextEncoder().encode(text));
+				controller.close();
+			},
+		});
+
+		it('rebuilds it as a Request of this runtime, with its URL, method and headers', () => {
+			const prepared = prepareRequest(requestLike({method: 'DELETE'}), undefined);
+			const [input] = prepared.next();
+			expect(input).toBeInstanceOf(Request);
+			expect(input).toMatchObject({url, method: 'DELETE'});
+			expect(Object.fromEntries((input as Request).headers)).toEqual({'x-api-key': 'kn_test', 'content-type': 'application/json'});
+			expect(prepared).toMatchObject({url, method: 'DELETE'});
+		});
+
+		it('sends its body on every attempt', async () => {
+			const prepared = prepareRequest(requestLike({method: 'POST', body: streamOf('{"prompt":"hi"}')}), undefined);
+			const [first] = prepared.next();
+			const [second] = prepared.next();
+			expect(await (first as Request).text()).toBe('{"prompt":"hi"}');
+			expect(await (second as Request).text()).toBe('{"prompt":"hi"}');
+		});
+
+		it.each(['GET', 'HEAD'])('sends a %s without the body a polyfill exposes for it anyway, instead of failing', method => {
+			const [input] = prepareRequest(requestLike({method, body: streamOf('')}), undefined).next();
+			expect((input as Request).method).toBe(method);
+			expect((input as Request).body).toBeNull();
+		});
+
+		it('still ends the call when its signal aborts', () => {
+			const controller = new AbortController();
+			const prepared = prepareRequest(requestLike({method: 'GET', signal: controller.signal}), undefined);
+			expect(prepared.signal?.aborted).toBe(false);
+			controller.abort();
+			expect(prepared.signal?.aborted).toBe(true);
+		});
+	});
 });

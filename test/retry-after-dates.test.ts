@@ -22,3 +22,10 @@ describe('parseHttpDate', () => {
 		expect(parseHttpDate(value, now)).toBeUndefined();
 	});
 });
+
+describe('parseHttpDate at the edge of the calendar', () => {
+	it('reads back 29 February of year 0, a leap year, as toUTCString writes it', () => {
+		const at = Date.parse('0000-02-29T00:00:00Z');
+		expect(parseHttpDate(new Date(at).toUTCString(), 0)).toBe(at);
+	});
+});

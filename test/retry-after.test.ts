@@ -85,6 +85,11 @@ describe('parseRetryAfter with HTTP-dates', () => {
 		expect(parseRetryAfter('Tue, 12 May 2026 10:01:00 GMT', skewed, 'Tue, 12 May 2026 10:00:00 GMT')).toBe(60_000);
 	});
 
+	it('still measures against a server Date header that arrives with whitespace around it, instead of a skewed local clock', () => {
+		const skewed = now + (3 * 3600 * 1000);
+		expect(parseRetryAfter('Tue, 12 May 2026 10:01:00 GMT', skewed, '  Tue, 12 May 2026 10:00:00 GMT\t')).toBe(60_000);
+	});
+
 	it('falls back to the local clock when the server Date header is unreadable', () => {
 		expect(parseRetryAfter('Tue, 12 May 2026 10:00:30 GMT', now, 'yesterday')).toBe(30_000);
 		expect(parseRetryAfter('Tue, 12 May 2026 10:00:30 GMT', now, null)).toBe(30_000);
@@ -142,6 +147,11 @@ describe('parseHttpDate with two-digit years', () => {
 		// In 2090, "05" is 2105 (15 years ahead), not 2005 (85 years ago).
 		const in2090 = Date.UTC(2090, 0, 1);
 		expect(parseHttpDate('Monday, 05-Jan-05 00:00:00 GMT', in2090)).toBe(Date.UTC(2105, 0, 5));
+	});
+
+	it('puts a year exactly 50 years ahead in the next century, not 50 years ago', () => {
+		const in2090 = Date.UTC(2090, 0, 1);
+		expect(parseHttpDate('Sunday, 01-Jan-40 00:00:00 GMT', in2090)).toBe(Date.UTC(2140, 0, 1));
 	});
 });
 
