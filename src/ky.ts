@@ -73,10 +73,15 @@ const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
 // since ky runs init hooks inside the call, before it returns.
 let madeCall: BodyTimeout | undefined;
 
-// What ky hands hooks as `options`: the call's options without ky's own, as ky's normalised options are.
+// What ky hands hooks as `options`: the call's options without ky's own, as ky's normalised options are,
+// with the method and headers as the request went (upper case, a Headers), and the retry the caller asked for.
 const kyOwnOptions: ReadonlySet<string> = new Set(['hooks', 'json', 'parseJson', 'stringifyJson', 'searchParams', 'timeout', 'totalTimeout', 'throwHttpErrors', 'fetch']);
-const hookOptions = (kyOptions: Options): Readonly<NormalizedOptions> =>
-	Object.freeze(Object.fromEntries(Object.entries(kyOptions).filter(([name]) => !kyOwnOptions.has(name)))) as unknown as Readonly<NormalizedOptions>;
+const hookOptions = (kyOptions: Options, request: Request | undefined, retry: Options['retry']): Readonly<NormalizedOptions> => Object.freeze({
+	...Object.fromEntries(Object.entries(kyOptions).filter(([name]) => !kyOwnOptions.has(name))),
+	method: request?.method ?? (kyOptions.method ?? 'get').toUpperCase(),
+	headers: request?.headers ?? new Headers(kyOptions.headers as ConstructorParameters<typeof Headers>[0]),
+	retry,
+}) as unknown as Readonly<NormalizedOptions>;
 
 // Takes what the init hook left, so that nothing of one call is seen by the next.
 const takeMadeCall = (): BodyTimeout | undefined => {
@@ -148,7 +153,7 @@ const initHook = (options: ResolvedOptions): InitHook => kyOptions => {
 	kyOptions.retry = replaced;
 	const beforeError = [surfaceError(call), ...kyOptions.hooks?.beforeError ?? []];
 	kyOptions.hooks = {...kyOptions.hooks, beforeError};
-	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions), abort: reason => call.answered.controller?.abort(reason)};
+	madeCall = call.attemptTimeout === undefined ? undefined : {ms: call.attemptTimeout, request: () => sent, beforeError, options: () => hookOptions(kyOptions, sent, asked), abort: reason => call.answered.controller?.abort(reason)};
 };
 
 type Call = (input: Input, options?: Options) => ResponsePromise;

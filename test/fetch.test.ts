@@ -1,3 +1,4 @@
+import {getEventListeners} from 'node:events';
 import ky, {isHTTPError} from 'ky';
 import createClient from 'openapi-fetch';
 import {describe, expect, it, vi} from 'vitest';
@@ -122,8 +123,26 @@ describe('createKnoudsFetch()', () => {
 
 	it('rejects invalid options with a TypeError that names them', () => {
 		expect(() => createKnoudsFetch({timeout: -1})).toThrow(new TypeError('Expected `timeout` to be a positive number of milliseconds or `false`, got -1.'));
-		expect(() => createKnoudsFetch({fetch: 'https://x' as never})).toThrow(/`fetch`/);
+		expect(() => createKnoudsFetch({fetch: 'https://x' as never})).toThrow(new TypeError('Expected `fetch` to be a function with fetch\'s signature, got \'https://x\'.'));
+		expect(() => createKnoudsFetch({totalTimeout: 0})).toThrow(new TypeError('Expected `totalTimeout` to be a positive number of milliseconds or `false`, got 0.'));
 		expect(() => createKnoudsFetch({retries: 3} as never)).toThrow(/`retries` is not an option of createKnoudsFetch\(\)/);
 		expect(() => createKnoudsFetch({policy: {GRANT_EXHAUSTED: false} as never})).toThrow(/did you mean `grant_exhausted`/);
+	});
+
+	it('leaves no listener on a signal shared by many calls once they are answered', async () => {
+		const controller = new AbortController();
+		const knoudsFetch = createKnoudsFetch({fetch: async () => Response.json({ok: true}), timeout: 30_000});
+		for (let call = 0; call < 3; call++) {
+			expect((await knoudsFetch(`${origin}/x`, {signal: controller.signal})).status).toBe(200);
+		}
+
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+	});
+
+	it('gives a response whose body was already read an error with its status alone', async () => {
+		const response = Response.json(knoudsBody('MODEL_TIER_REQUIRED'), {status: 403});
+		await response.text();
+		const error = await toKnoudsError(response);
+		expect(error).toMatchObject({status: 403, code: undefined, body: undefined, data: undefined});
 	});
 });

@@ -319,6 +319,8 @@ describe('ky\'s checks of its retry option', () => {
 		['a limit that is not a whole number', {retry: {limit: 1.5}}],
 		['methods that are not an array', {retry: {methods: 'get'}}],
 		['statusCodes that are not an array', {retry: {statusCodes: 500}}],
+		['afterStatusCodes that are not an array', {retry: {afterStatusCodes: 413}}],
+		['a null retry', {retry: null}],
 		['a retry that is neither a number nor an object', {retry: 'always'}],
 	])('refuses %s with ky\'s own error, on plain ky and the wrapped client alike', async (_name, options) => {
 		const errors: string[] = [];
@@ -333,5 +335,20 @@ describe('ky\'s checks of its retry option', () => {
 
 		expect(errors[0]).not.toBe('no error');
 		expect(errors[1]).toBe(errors[0]);
+	});
+});
+
+describe('ky.retry() forced from an afterResponse hook', () => {
+	it.each([['a number', 1], ['an object', {limit: 1}]] as const)('is limited by the client\'s retry given as %s, on plain ky and the wrapped client alike', async (_name, retry) => {
+		for (const [, client] of pair({retry, hooks: {afterResponse: [() => ky.retry({delay: 0})]}})) {
+			let sent = 0;
+			const fetch = async (): Promise<Response> => {
+				sent++;
+				return new Response('{}');
+			};
+
+			await client.get(url, {fetch}).catch(() => undefined);
+			expect(sent).toBe(2);
+		}
 	});
 });

@@ -1,5 +1,5 @@
 import ky1 from 'ky1';
-import ky, {HTTPError, isHTTPError, type KyInstance, type Options} from 'ky';
+import ky, {HTTPError, TimeoutError, isHTTPError, isTimeoutError, type KyInstance, type Options} from 'ky';
 import {describe, expect, it, vi} from 'vitest';
 import {isKnoudsError, knoudsRetry} from '../src/index.js';
 import {useFakeClock} from './support/clock.js';
@@ -164,5 +164,114 @@ describe('knoudsRetry()', () => {
 		await new Promise(resolve => setImmediate(resolve));
 		expect(fetch).not.toHaveBeenCalled();
 		expect(beforeRequest).not.toHaveBeenCalled();
+	});
+});
+
+describe('knoudsRetry() and the hooks ky runs around a response', () => {
+	it('classifies a failure an afterResponse hook put in place of the response, counting the attempts ky.retry() forced', async () => {
+		let sent = 0;
+		const fetch = async (): Promise<Response> => {
+			sent++;
+			return Response.json({stale: true});
+		};
+
+		const wrapped = knoudsRetry(client({fetch, hooks: {afterResponse: [({retryCount}) => retryCount === 0
+			? ky.retry({delay: 0})
+			: Response.json(knoudsBody('MODEL_TIER_REQUIRED', 'Upgrade to run this model'), {status: 403})]}}), noWait);
+		const error: unknown = await wrapped.get('x').catch((error_: unknown) => error_);
+		expect(sent).toBe(2);
+		expect(isKnoudsError(error, 'MODEL_TIER_REQUIRED')).toBe(true);
+		expect(error).toMatchObject({attempts: 2, apiMessage: 'Upgrade to run this model'});
+	});
+
+	it('never reports fewer than one attempt for an error that carries a response, even one a beforeRequest hook answered from a cache', async () => {
+		const fetch = vi.fn(async () => Response.json({}));
+		const cached = Response.json(knoudsBody('MODEL_TIER_REQUIRED'), {status: 403});
+		const error: unknown = await knoudsRetry(client({fetch, hooks: {beforeRequest: [() => cached]}})).get('x').catch((error_: unknown) => error_);
+		expect(fetch).not.toHaveBeenCalled();
+		expect(isKnoudsError(error, 'MODEL_TIER_REQUIRED')).toBe(true);
+		expect(error).toMatchObject({attempts: 1});
+	});
+
+	it('keeps ky\'s own retry off when the client has afterResponse hooks, so exactly one retry layer runs', async () => {
+		const seen = arrivals();
+		api().get('/x').times(20).reply(seen.reply(500, knoudsBody('EXECUTION_FAILED')));
+		const wrapped = knoudsRetry(client({hooks: {afterResponse: [() => undefined]}}), noWait);
+		await expect(wrapped.get('x')).rejects.toMatchObject({code: 'EXECUTION_FAILED', stopReason: 'retries-exhausted'});
+		expect(seen.times).toHaveLength(4);
+	});
+});
+
+describe('knoudsRetry() and ky\'s timeouts', () => {
+	// A fetch whose response never comes, until the request's signal gives up on it.
+	const neverAnswers = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => new Promise((_resolve, reject) => {
+		const signal = init?.signal ?? (input as Request).signal;
+		signal.addEventListener('abort', () => {
+			reject(signal.reason as Error);
+		});
+	});
+
+	it.each([
+		['an attempt that ran out of `timeout`', {timeout: 300}],
+		['a call that ran out of `totalTimeout`', {timeout: false, totalTimeout: 300}],
+	] as const)('rejects with ky\'s own TimeoutError, naming the request, for %s', async (_name, timeouts) => {
+		useFakeClock();
+		for (const wrapped of [ky.create({retry: 0, fetch: neverAnswers, ...timeouts}), knoudsRetry(ky.create({fetch: neverAnswers, ...timeouts}), noWait)]) {
+			const error = wrapped.post(`${origin}/v1/models/flux/run`, {json: {inputs: {}}}).catch((error_: unknown) => error_);
+			await vi.advanceTimersByTimeAsync(300);
+			const timedOut = await error;
+			expect(isTimeoutError(timedOut)).toBe(true);
+			expect(timedOut).toBeInstanceOf(TimeoutError);
+			expect((timedOut as TimeoutError).request).toMatchObject({method: 'POST', url: `${origin}/v1/models/flux/run`});
+		}
+	});
+
+	it.each(['timeout', 'totalTimeout'])('still retries by its policy when %s is exactly a timer\'s limit', async name => {
+		const seen = arrivals();
+		api().post('/x').reply(seen.reply(500, knoudsBody('EXECUTION_FAILED'))).post('/x').reply(seen.reply(200, {ok: true}));
+		const wrapped = knoudsRetry(client({[name]: 2_147_483_647}), noWait);
+		expect(await wrapped.post('x').json()).toEqual({ok: true});
+		expect(seen.times).toHaveLength(2);
+	});
+
+	it('lifts the client\'s totalTimeout for a call that sets totalTimeout: false', async () => {
+		useFakeClock();
+		let sent = 0;
+		const fetch = async (): Promise<Response> => ++sent < 2 ? Response.json(knoudsBody('EXECUTION_FAILED'), {status: 500}) : Response.json({ok: true});
+		const wrapped = knoudsRetry(client({fetch, totalTimeout: 1000}), {random: () => 1});
+		const body = wrapped.get('x', {totalTimeout: false}).json();
+		await vi.advanceTimersByTimeAsync(5000);
+		expect(await body).toEqual({ok: true});
+		expect(sent).toBe(2);
+	});
+});
+
+describe('knoudsRetry() and what it is given', () => {
+	it.each([
+		['fetch itself', globalThis.fetch, 'a function'],
+		['an object with an extend method', {extend: () => ({})}, 'an object'],
+	])('refuses %s in place of a ky instance with a TypeError naming `client`', (_name, value, got) => {
+		expect(() => knoudsRetry(value as unknown as KyInstance)).toThrow(new TypeError(`Expected \`client\` to be a ky instance (from ky.create() or ky.extend()), got ${got}.`));
+	});
+
+	it('refuses a ky look-alike that answers instead of running init hooks, leaving no rejection unhandled', async () => {
+		const unhandled: unknown[] = [];
+		const onUnhandled = (reason: unknown): void => {
+			unhandled.push(reason);
+		};
+
+		process.on('unhandledRejection', onUnhandled);
+		try {
+			const lookAlike: unknown = Object.assign(async () => {
+				throw new Error('not a ky instance');
+			}, {extend: () => lookAlike});
+			expect(() => knoudsRetry(lookAlike as KyInstance)).toThrow(/Expected `client` to be a ky 2 instance/);
+			await new Promise(resolve => {
+				setImmediate(resolve);
+			});
+			expect(unhandled).toEqual([]);
+		} finally {
+			process.off('unhandledRejection', onUnhandled);
+		}
 	});
 });
