@@ -1,6 +1,7 @@
 import {AbortError} from 'p-retry';
 import {describe, expect, it, vi} from 'vitest';
 import {AttemptFailure, runAttempt, timeoutFailure} from '../src/attempt.js';
+import {createKnoudsFetch} from '../src/fetch.js';
 import type {FetchLike} from '../src/options.js';
 import {prepareRequest} from '../src/replay.js';
 import {useFakeClock} from './support/clock.js';
@@ -331,5 +332,89 @@ describe('AttemptFailure#publicError', () => {
 	it('gives no Retry-After for a failure that had no HTTP answer', () => {
 		const network = new AttemptFailure({kind: 'network', beforeSend: false}, undefined, undefined, new TypeError('fetch failed'));
 		expect(network.errorInit(new Request(url), 2)).toMatchObject({retryAfterMs: undefined, truncated: false, attempts: 2, body: undefined});
+	});
+});
+
+describe('what an attempt leaves behind and hands on', () => {
+	/** A fetch that ignores its signal and never answers. */
+	const deaf: FetchLike = async () => new Promise<Response>(() => undefined);
+
+	it('leaves no timer running once the caller cancels, even through a fetch that ignores its signal, so the process is not held open until the attempt timeout', async () => {
+		useFakeClock();
+		const controller = new AbortController();
+		const pending = runAttempt(prepareRequest(url, {signal: controller.signal}), callWith(deaf, {attemptTimeout: 30_000})).catch((error: unknown) => error);
+		const reason = new Error('cancelled');
+		controller.abort(reason);
+		expect(await pending).toBe(reason);
+		expect(vi.getTimerCount()).toBe(0);
+	});
+
+	it('leaves no timer running, nor a listener on the caller\'s signal, when a custom fetch throws at once', async () => {
+		useFakeClock();
+		const controller = new AbortController();
+		const removed = vi.spyOn(controller.signal, 'removeEventListener');
+		const thrown: unknown = await runAttempt(prepareRequest(url, {signal: controller.signal}), callWith(() => {
+			throw new Error('thrown at once');
+		}, {attemptTimeout: 30_000})).catch((error: unknown) => error);
+		expect((thrown as AbortError).originalError).toMatchObject({message: 'thrown at once'});
+		expect(vi.getTimerCount()).toBe(0);
+		expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+	});
+
+	it('hands a custom fetch the init as the caller gave it, with no signal added, when the call has neither a timeout nor a signal', async () => {
+		const inits: Array<RequestInit | undefined> = [];
+		const custom: FetchLike = async (_input, init) => {
+			inits.push(init);
+			return new Response('{}');
+		};
+		await runAttempt(prepareRequest(url, undefined), callWith(custom));
+		await runAttempt(prepareRequest(url, {headers: {'x-trace': 'abc'}}), callWith(custom));
+		expect(inits).toEqual([undefined, {headers: {'x-trace': 'abc'}}]);
+	});
+
+	it('hands the platform\'s fetch the caller\'s own signal when no timeout is set, since it watches that signal itself', async () => {
+		const controller = new AbortController();
+		let given: AbortSignal | null | undefined;
+		const platform: FetchLike = async (_input, init) => {
+			given = init?.signal;
+			return new Response('{}');
+		};
+		await runAttempt(prepareRequest(url, {signal: controller.signal}), callWith(platform, {platformFetch: true}));
+		expect(given).toBe(controller.signal);
+	});
+
+	it('accepts the Response of another fetch implementation (a polyfill, another realm), known by its tag', async () => {
+		class ForeignResponse {
+			readonly status = 200;
+			readonly ok = true;
+
+			get [Symbol.toStringTag](): string {
+				return 'Response';
+			}
+		}
+
+		const answer = new ForeignResponse();
+		expect(answer).not.toBeInstanceOf(Response);
+		expect(await runAttempt(prepareRequest(url, undefined), callWith(async () => answer as unknown as Response))).toBe(answer);
+	});
+
+	it('hands on a failed response whose body was already used as it is, and an error with no body rather than made-up text', async () => {
+		const used = new Response('{"code":"EXECUTION_FAILED"}', {status: 500});
+		await used.text();
+		const failure = await failureOf(runAttempt(prepareRequest(url, undefined), callWith(async () => used)));
+		expect(failure.response).toBe(used);
+		expect(failure.publicError(new Request(url), 1)).toMatchObject({status: 500, body: undefined});
+	});
+
+	it('rejects the call with the very value a custom fetch threw, even one that has no string form', async () => {
+		const odd = Object.create(null) as object;
+		// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a fetch that rejects with a non-Error
+		const knoudsFetch = createKnoudsFetch({fetch: async () => Promise.reject(odd)});
+		await expect(knoudsFetch(url)).rejects.toBe(odd);
+		const atOnce = createKnoudsFetch({fetch() {
+			// eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test: a fetch that throws a non-Error
+			throw odd;
+		}, timeout: 1000});
+		await expect(atOnce(url)).rejects.toBe(odd);
 	});
 });

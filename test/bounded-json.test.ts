@@ -26,6 +26,13 @@ describe('boundedJson()', () => {
 		expect(boundedJson(nested(200_000), Number.POSITIVE_INFINITY)).toBeUndefined();
 	});
 
+	it('serialises a flat value of up to 100,000 objects and arrays, and nothing for one with more, whatever length it allows', () => {
+		// The outer array and its empty arrays: 100,000 containers, then one more.
+		const wide = (containers: number): unknown[] => Array.from({length: containers - 1}, () => []);
+		expect(boundedJson(wide(100_000), Number.POSITIVE_INFINITY)).toBe(JSON.stringify(wide(100_000)));
+		expect(boundedJson(wide(100_001), Number.POSITIVE_INFINITY)).toBeUndefined();
+	});
+
 	it('gives nothing, and throws nothing, for a cycle, a BigInt or a throwing toJSON', () => {
 		const cycle: Record<string, unknown> = {};
 		cycle['self'] = cycle;

@@ -24,6 +24,11 @@ describe('closest', () => {
 	it('prefers the nearest of several close names', () => {
 		expect(closest('minDelai', ['maxDelay', 'minDelay'])).toBe('minDelay');
 	});
+
+	it('names the nearest setting, not the first one listed that is within reach', () => {
+		// One key off from `maxDelay`, two edits from `minDelay`, which comes first.
+		expect(closest('msxDelay', settings)).toBe('maxDelay');
+	});
 });
 
 describe('didYouMean', () => {

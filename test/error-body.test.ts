@@ -46,6 +46,18 @@ describe('parseErrorBody context fields', () => {
 		expect(contextOf({code: 'PROVIDER_SUBMIT_FAILED', providerStatus: ' 429 '})).toEqual({providerStatus: 429});
 	});
 
+	it('reads every providerStatus from 100 to 599, the ends included', () => {
+		for (const providerStatus of [100, 599, '100', '599']) {
+			expect(contextOf({providerStatus}), JSON.stringify(providerStatus)).toEqual({providerStatus: Number(providerStatus)});
+		}
+	});
+
+	it('reads a providerStatus string only when it is three digits, as a status line writes it', () => {
+		for (const providerStatus of ['0503', '+503', '-503', '503.0', '503e0', '1503']) {
+			expect(contextOf({providerStatus}), providerStatus).toEqual({});
+		}
+	});
+
 	it('ignores a providerStatus that is not an HTTP status', () => {
 		for (const providerStatus of [99, 600, 503.5, '5xx', '50', 'abc', null, true, [503]]) {
 			expect(contextOf({providerStatus}), JSON.stringify(providerStatus)).toEqual({});

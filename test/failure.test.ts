@@ -84,6 +84,22 @@ describe('failedBeforeSend', () => {
 		loop.cause = loop;
 		expect(failedBeforeSend(loop)).toBe(false);
 	});
+
+	it('stops on an AggregateError that lists itself, and counts it as maybe sent', () => {
+		const loop = new AggregateError([socketError('ECONNREFUSED')], 'happy eyeballs');
+		loop.errors.push(loop);
+		expect(failedBeforeSend(fetchFailed(loop))).toBe(false);
+	});
+
+	it('counts a pre-send code buried below five levels of AggregateErrors as maybe sent', () => {
+		let error: unknown = socketError('ECONNREFUSED');
+		for (let level = 0; level < 5; level++) {
+			error = new AggregateError([error], `level ${level}`);
+		}
+
+		expect(failedBeforeSend(error)).toBe(false);
+		expect(failedBeforeSend((error as AggregateError).errors[0])).toBe(true);
+	});
 });
 
 describe('isTransient', () => {
@@ -98,6 +114,17 @@ describe('isTransient', () => {
 		expect(isTransient(500, 'PROVIDER_SUBMIT_FAILED', 429)).toBe(true);
 		expect(isTransient(500, 'PROVIDER_SUBMIT_FAILED', 400)).toBe(false);
 		expect(isTransient(500, 'PROVIDER_SUBMIT_FAILED', undefined)).toBe(true);
+	});
+
+	it('judges only PROVIDER_SUBMIT_FAILED by a providerStatus, not another code or a codeless body that carries one', () => {
+		expect(isTransient(402, 'INSUFFICIENT_CREDITS', 503)).toBe(false);
+		expect(isTransient(500, 'EXECUTION_FAILED', 400)).toBe(true);
+		expect(isTransient(404, undefined, 503)).toBe(false);
+	});
+
+	it('follows a documented code over the status a proxy put on it', () => {
+		expect(isTransient(503, 'INVALID_BODY', undefined)).toBe(false);
+		expect(isTransient(403, 'RATE_LIMIT_EXCEEDED', undefined)).toBe(true);
 	});
 
 	it('judges codeless and unknown-code failures by status', () => {

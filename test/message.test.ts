@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {KnoudsErrorContext} from '../src/error-body.js';
-import {actionFor, messageFor} from '../src/errors/message.js';
+import {actionFor, explain, messageFor} from '../src/errors/message.js';
+import {redactError} from '../src/redact-error.js';
 
 const facts = (status: number, code?: string, context: KnoudsErrorContext = {}, apiMessage = 'failed') =>
 	({status, code, apiMessage, body: {error: apiMessage, code, ...context} as unknown, context});
@@ -111,5 +112,75 @@ describe('messageFor', () => {
 	it('adds nothing for a terminal or non-idempotent stop', () => {
 		expect(message({stopReason: 'terminal'})).toBe(message());
 		expect(message({stopReason: 'not-idempotent'})).toBe(message());
+	});
+});
+
+describe('what a context field changes', () => {
+	it('gives a code its own action even when its body carries a `required` or `providerStatus` field', () => {
+		expect(actionFor(facts(402, 'INSUFFICIENT_CREDITS', {required: 'model:run'}))).toBe('Top up credits.');
+		expect(actionFor(facts(500, 'EXECUTION_FAILED', {providerStatus: 400}))).toBe('Retry with exponential backoff.');
+	});
+
+	it('shows an API message or a capability whole when it is exactly as long as the limit', () => {
+		expect(message({apiMessage: 'y'.repeat(300)})).toContain(` ${'y'.repeat(300)}. `);
+		expect(actionFor(facts(403, 'CAPABILITY_DENIED', {required: 'x'.repeat(80)}))).toContain(`"${'x'.repeat(80)}"`);
+	});
+});
+
+describe('where 5xx begins', () => {
+	it('counts a provider\'s 500 as a failure that can succeed later', () => {
+		expect(actionFor(facts(500, 'PROVIDER_SUBMIT_FAILED', {providerStatus: 500}))).toBe('The provider answered 500; retrying later can succeed.');
+		expect(actionFor(facts(500, 'PROVIDER_SUBMIT_FAILED', {providerStatus: 499}))).toMatch(/^The provider rejected the submission with 499; /);
+	});
+
+	it('tells the caller of a codeless 500 that retrying later can succeed', () => {
+		expect(actionFor(bare(500, undefined))).toBe('The server or a proxy in front of it failed; retrying later can succeed.');
+		expect(actionFor(bare(499, undefined))).toBe('The API rejected the request without a documented code; see `body`.');
+	});
+});
+
+describe('why a call stopped at its total timeout', () => {
+	it('says how many attempts were sent when the server\'s wait would cross the total timeout after some were', () => {
+		expect(message({stopReason: 'total-timeout', attempts: 3, retryAfterMs: 30_000}))
+			.toMatch(/ Stopped after 3 attempts: the next wait would cross the total timeout\.$/);
+	});
+
+	it('says that nothing was sent when an earlier response\'s wait already crossed it', () => {
+		expect(message({stopReason: 'total-timeout', attempts: 0, retryAfterMs: 30_000}))
+			.toMatch(/ No request sent: an earlier response asked this client to wait 30 s more, past the call's total timeout; /);
+	});
+});
+
+describe('explain', () => {
+	it('adds its text to the message, which stays out of the error\'s enumerable keys, so that a logger that serialises the error prints what it did before', () => {
+		const error = new TypeError('fetch failed');
+		explain(error, 'Not resent.');
+		expect(error.message).toBe('fetch failed Not resent.');
+		expect(Object.keys(error)).toEqual([]);
+		expect(JSON.stringify(error)).toBe('{}');
+	});
+
+	it('leaves the message writable and open to a second explanation, as later layers may add theirs', () => {
+		const error = new DOMException('The attempt timed out.', 'TimeoutError');
+		explain(error, 'Not resent.');
+		explain(error, 'Check the logs.');
+		expect(error.message).toBe('The attempt timed out. Not resent. Check the logs.');
+		const failed = new TypeError('fetch failed');
+		explain(failed, 'Not resent.');
+		failed.message = 'reworded';
+		expect(failed.message).toBe('reworded');
+	});
+
+	it('leaves an explained error that quotes a key open to redaction in place, so that it stays the same error', () => {
+		const error = new DOMException('The attempt to https://api.test/?token=kn_live_secret timed out.', 'TimeoutError');
+		explain(error, 'Not resent.');
+		expect(redactError(error, [])).toBe(error);
+		expect(error.message).toBe('The attempt to https://api.test/?token=[REDACTED] timed out. Not resent.');
+	});
+
+	it('leaves a frozen error as it is, without throwing', () => {
+		const error = Object.freeze(new TypeError('fetch failed'));
+		explain(error, 'Not resent.');
+		expect(error.message).toBe('fetch failed');
 	});
 });

@@ -1,4 +1,6 @@
+import {inspect} from 'node:util';
 import {describe, expect, it} from 'vitest';
+import {explain} from '../src/errors/message.js';
 import {redactError} from '../src/redact-error.js';
 
 // Every form in which a key can reach an error's text is redacted, and nothing else is: a key pasted
@@ -115,5 +117,95 @@ describe('what is changed, and how', () => {
 		expect(redactError(null, ['kn_live_secret'])).toBeNull();
 		expect(redactError(undefined, ['kn_live_secret'])).toBeUndefined();
 		expect(redactError(7, ['kn_live_secret'])).toBe(7);
+	});
+});
+
+describe('a redacted error, to the code that handles it next', () => {
+	it('does not gain an enumerable message: a logger that spreads or serialises the error prints what it did before', () => {
+		const error = new DOMException('timed out on https://api.test/?token=kn_live_secret', 'TimeoutError');
+		const before = JSON.stringify(error);
+		redactError(error, []);
+		expect(error.message).toBe('timed out on https://api.test/?token=[REDACTED]');
+		expect(Object.keys(error)).toEqual([]);
+		expect(JSON.stringify(error)).toBe(before);
+	});
+
+	it('keeps its message writable, so that a later layer can reword it', () => {
+		const error = new TypeError('bad kn_live_secret');
+		redactError(error, ['kn_live_secret']);
+		error.message = 'reworded';
+		expect(error.message).toBe('reworded');
+	});
+
+	it('can still be given the library\'s explanation of why it was not resent', () => {
+		const error = new TypeError('fetch failed for kn_live_secret');
+		redactError(error, ['kn_live_secret']);
+		explain(error, 'Not resent: the POST may have reached the server.');
+		expect(error.message).toBe('fetch failed for [REDACTED] Not resent: the POST may have reached the server.');
+	});
+
+	it('stays the same error when its cause chain runs deeper than redaction goes', () => {
+		let error = new Error('level 9 kn_live_secret');
+		for (let level = 8; level >= 0; level--) {
+			error = new Error(`level ${level} kn_live_secret`, {cause: error});
+		}
+
+		expect(redactError(error, ['kn_live_secret'])).toBe(error);
+		expect(error.message).toBe('level 0 [REDACTED]');
+	});
+
+	it('is still redacted when one of its own properties throws on being read', () => {
+		const error = new Error('bad kn_live_secret');
+		Object.defineProperty(error, 'details', {
+			get() {
+				throw new Error('not readable');
+			},
+			enumerable: true,
+		});
+		expect(redactError(error, ['kn_live_secret'])).toBe(error);
+		expect(error.message).toBe('bad [REDACTED]');
+	});
+});
+
+describe('what redaction reaches, and what it leaves alone', () => {
+	it('puts the hint on the message and the stack only, not on another own string that quotes the message', () => {
+		const text = 'Headers.append: "kn_live_\nabcdefgh" is an invalid header value.';
+		const error = Object.assign(new TypeError(text), {detail: `while sending: ${text}`});
+		redactError(error, []);
+		expect(error.message).toBe(`Headers.append: "[REDACTED]" is an invalid header value.${hint}`);
+		expect(error.detail).toBe('while sending: Headers.append: "[REDACTED]" is an invalid header value.');
+	});
+
+	it('leaves the objects and arrays an error carries besides its causes as the caller gave them', () => {
+		const payload = {token: 'kn_live_secret'};
+		const attempts = [{message: 'sent kn_live_secret'}];
+		const error = Object.assign(new Error('failed with kn_live_secret'), {payload, attempts});
+		expect(redactError(error, ['kn_live_secret'])).toBe(error);
+		expect(error.message).toBe('failed with [REDACTED]');
+		expect(payload).toEqual({token: 'kn_live_secret'});
+		expect(attempts).toEqual([{message: 'sent kn_live_secret'}]);
+	});
+
+	it('does not trip over an `errors` field that is not a list, as a validation error may carry', () => {
+		const error = Object.assign(new Error('invalid kn_live_secret'), {errors: {field: 'required'}});
+		expect(redactError(error, ['kn_live_secret'])).toBe(error);
+		expect(error.message).toBe('invalid [REDACTED]');
+		expect(error.errors).toEqual({field: 'required'});
+	});
+
+	it('replaces an AggregateError whose frozen inner error holds the key, so that the key does not leak through it', () => {
+		const frozen = Object.freeze(new Error('connect kn_live_secret'));
+		const error = new AggregateError([frozen, new Error('connect again')], 'all failed with kn_live_secret');
+		const result = redactError(error, ['kn_live_secret']) as Error;
+		expect(result).not.toBe(error);
+		expect(result.message).toBe('all failed with [REDACTED]');
+		expect(inspect(result, {showHidden: true, depth: 8})).not.toContain('kn_live_secret');
+	});
+
+	it('redacts an AggregateError that lists itself without overflowing the stack', () => {
+		const error = new AggregateError([], 'all failed with kn_live_secret');
+		error.errors.push(error);
+		expect(redactError(error, ['kn_live_secret'])).toBe(error);
+		expect(error.message).toBe('all failed with [REDACTED]');
 	});
 });
