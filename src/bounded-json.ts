@@ -2,8 +2,8 @@
 export const maxJsonDepth = 64;
 
 // Walks the value without recursion, so that a body nested thousands deep (which JSON.parse accepts)
-// cannot exhaust the stack here; stops at the first container past `maxDepth`.
-const nestsWithin = (value: unknown, maxDepth: number): boolean => {
+// cannot exhaust the stack here; stops at the first container past `maxDepth`, or past `maxContainers`.
+const nestsWithin = (value: unknown, maxDepth: number, maxContainers: number): boolean => {
 	const stack: Array<{readonly value: unknown; readonly depth: number}> = [{value, depth: 0}];
 	let seen = 0;
 	for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
@@ -12,8 +12,7 @@ const nestsWithin = (value: unknown, maxDepth: number): boolean => {
 			continue;
 		}
 
-		// A body with this many containers is far past any size a summary keeps.
-		if (depth >= maxDepth || ++seen > 100_000) {
+		if (depth >= maxDepth || ++seen > maxContainers) {
 			return false;
 		}
 
@@ -30,7 +29,8 @@ The JSON text of a value when it nests at most `maxJsonDepth` deep and its text 
 characters, else `undefined`. Never throws: a cycle, a BigInt or a throwing `toJSON` give `undefined`.
 */
 export const boundedJson = (value: unknown, maxLength: number): string | undefined => {
-	if (!nestsWithin(value, maxJsonDepth)) {
+	// Each object or array takes two characters at least: more of them than half the length allowed cannot fit.
+	if (!nestsWithin(value, maxJsonDepth, maxLength / 2)) {
 		return undefined;
 	}
 

@@ -26,11 +26,15 @@ describe('boundedJson()', () => {
 		expect(boundedJson(nested(200_000), Number.POSITIVE_INFINITY)).toBeUndefined();
 	});
 
-	it('serialises a flat value of up to 100,000 objects and arrays, and nothing for one with more, whatever length it allows', () => {
-		// The outer array and its empty arrays: 100,000 containers, then one more.
+	it('serialises a flat value of any number of objects and arrays when its length allows, and nothing when they cannot fit', () => {
+		// The outer array and its empty arrays.
 		const wide = (containers: number): unknown[] => Array.from({length: containers - 1}, () => []);
-		expect(boundedJson(wide(100_000), Number.POSITIVE_INFINITY)).toBe(JSON.stringify(wide(100_000)));
-		expect(boundedJson(wide(100_001), Number.POSITIVE_INFINITY)).toBeUndefined();
+		expect(boundedJson(wide(100_001), Number.POSITIVE_INFINITY)).toBe(JSON.stringify(wide(100_001)));
+		// 50 containers take 2 + 49 * 3 - 1 = 148 characters: one fewer than that is too short.
+		expect(boundedJson(wide(50), 148)).toBe(JSON.stringify(wide(50)));
+		expect(boundedJson(wide(50), 147)).toBeUndefined();
+		// More containers than half the length allowed cannot fit, whatever they hold.
+		expect(boundedJson(wide(51), 100)).toBeUndefined();
 	});
 
 	it('gives nothing, and throws nothing, for a cycle, a BigInt or a throwing toJSON', () => {

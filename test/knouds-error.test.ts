@@ -39,3 +39,11 @@ describe('isKnoudsError(error, code)', () => {
 		}
 	});
 });
+
+describe('KnoudsError.toJSON with a wide body', () => {
+	it('previews a wide error body (100,001 small objects, 300 KB) by its text, not as a value nested too deep', () => {
+		const body = JSON.stringify(Array.from({length: 100_001}, () => ({})));
+		const error = new KnoudsError(new Response(null, {status: 500}), {body});
+		expect(error.toJSON()).toMatchObject({bodyPreview: `${body.slice(0, 499)}…`});
+	});
+});
