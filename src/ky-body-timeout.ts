@@ -94,9 +94,6 @@ unbounded, as it is with ky.
 */
 export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeout): ResponsePromise<T> => {
 	const promise = result as unknown as Record<Shortcut, ((...args: unknown[]) => Promise<unknown>) | undefined>;
-	// What was lent to which response: a second shortcut on the same call (a rare thing) lends nothing more.
-	const lent = new Set<BodyMethod>();
-	let to: Response | undefined;
 	for (const shortcut of shortcuts) {
 		const original = promise[shortcut];
 		if (original !== undefined) {
@@ -104,10 +101,10 @@ export const boundBodyReads = <T>(result: ResponsePromise<T>, timeout: BodyTimeo
 			promise[shortcut] = (...args: unknown[]) => {
 				// Registered before ky's shortcut awaits the response, so this runs first and the method is in place
 				// when ky reads; ky's shortcut itself is called at once, since it sets the Accept header before sending.
+				// A second shortcut on the same call (a rare thing) lends again, over a method the first already used:
+				// its read fails at once, as the used body's own would.
 				result.then(response => {
-					if (response instanceof Response && !(to === response && lent.has(method))) {
-						to = response;
-						lent.add(method);
+					if (response instanceof Response) {
 						lend(response, method, timeout);
 					}
 				}, noop);
