@@ -40,7 +40,7 @@ describe('failedBeforeSend', () => {
 		expect(failedBeforeSend(socketError('ENOTFOUND'))).toBe(true);
 	});
 
-	it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])('counts %s as failed before send', code => {
+	it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT'])('counts %s as failed before send, so that a POST that met it is resent', code => {
 		expect(failedBeforeSend(fetchFailed(socketError(code)))).toBe(true);
 	});
 
