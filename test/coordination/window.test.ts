@@ -235,4 +235,24 @@ describe('createWindow', () => {
 		advance(5000);
 		expect(outcomes(await takeAll(window, now(), limit, 4))).toEqual(['sent', 'sent', 'sent', 'held 100']);
 	});
+
+	it('measures a refill from the cycle\'s first answer, not from a later one, so that the pace it learns is the one the server took', async () => {
+		const {store, now, advance} = recordingStore();
+		const window = createWindow(store, key);
+		const limit = await learnedLimit(store, now(), 2, 1000);
+		const [first, second] = (await takeAll(window, now(), limit, 2)).map(sentOnly);
+		// The burst's answers come back 10 ms in; then eight more get through by 410 ms.
+		advance(10);
+		await window.count(first!);
+		await window.count(second!);
+		for (let index = 0; index < 8; index++) {
+			advance(50);
+			await window.count({kind: 'send', sentAt: now(), cycle: limit.cycle, windowMs: 1000, paced: true});
+		}
+
+		await window.closeGate({kind: 'send', sentAt: now(), cycle: limit.cycle, windowMs: 1000, paced: true}, 1000);
+		const learned = JSON.parse(await store.get(key('limit')) ?? '{}') as Limit;
+		// Eight beyond the burst over the 400 ms from the first answer: 20 per second.
+		expect(learned.learned?.refill).toBeCloseTo(8 / 400, 12);
+	});
 });
