@@ -88,8 +88,6 @@ deadline. An admission that comes after the call gave up is left unused: the pac
 request the server refused would have spent it.
 */
 const boundedAdmission = async (pending: Promise<Admission>, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Admission> => {
-	// Settled later, or never: nothing awaits it once the call has given up, so its rejection is handled here.
-	pending.catch(noop);
 	return new Promise<Admission>((resolve, reject) => {
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		const done = (): void => {
@@ -110,6 +108,7 @@ const boundedAdmission = async (pending: Promise<Admission>, signal: AbortSignal
 		}
 
 		signal?.addEventListener('abort', onAbort, {once: true});
+		// Handles a rejection that comes after the call gave up too: settling a settled promise does nothing.
 		pending.then(admission => {
 			done();
 			resolve(admission);

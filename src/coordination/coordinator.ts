@@ -35,7 +35,7 @@ const latchBodyLimit = 4096;
 
 /**
 The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and the
-window it learned, the per-minute pacer, and the retry budget.
+rate controller, the per-minute pacer, and the retry budget.
 */
 export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;

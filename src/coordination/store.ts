@@ -46,7 +46,7 @@ A `pace` bucket at `now`: its level, what `value` (`"level@moment"`) held plus o
 `intervalMs` after its moment, up to `max` (a level already above it stays), and the moment it refills
 from. `burst`, refilling from one interval after now, when `value` is absent or unreadable.
 */
-export const paceLevel = (value: string | undefined, {burst, max = burst, intervalMs, now}: {readonly burst: number; readonly max?: number | undefined; readonly intervalMs: number; readonly now: number}): {readonly level: number; readonly moment: number} => {
+const paceLevel = (value: string | undefined, {burst, max = burst, intervalMs, now}: {readonly burst: number; readonly max?: number | undefined; readonly intervalMs: number; readonly now: number}): {readonly level: number; readonly moment: number} => {
 	const [level, moment] = (value ?? '').split('@').map(Number);
 	if (level === undefined || moment === undefined || !Number.isFinite(level) || !Number.isFinite(moment)) {
 		return {level: burst, moment: now + intervalMs};
