@@ -7,6 +7,7 @@ export type {FetchLike, KnoudsRetryOptions, RetryEvent, ShouldRetryContext} from
 export type {Decision, DelaySource, StopReason} from './decide.js';
 export type {BackoffCurve, Jitter} from './backoff.js';
 export type {KnoudsErrorContext} from './error-body.js';
-export {createMemoryStore, type KnoudsStore} from './coordination/store.js';
+export {createMemoryStore} from './coordination/memory-store.js';
+export type {KnoudsStore, StoreAnswer, StoreOp} from './coordination/store.js';
 export {KnoudsStoreError} from './coordination/resilient-store.js';
 export type {CoordinationOptions} from './coordination/options.js';

@@ -7,6 +7,8 @@ import {
 	type BackoffCurve,
 	type KnoudsStore,
 	type KnoudsStoreError,
+	type StoreAnswer,
+	type StoreOp,
 	type ResolvedCodePolicy,
 	type StopReason,
 	isKnoudsError,
@@ -88,7 +90,13 @@ describe('public types', () => {
 		// @ts-expect-error: the pacer needs its limit.
 		createKnoudsFetch({rateLimit: {}});
 		expectTypeOf(createMemoryStore()).toEqualTypeOf<KnoudsStore>();
-		expectTypeOf<KnoudsStore['take']>().returns.toEqualTypeOf<Promise<boolean>>();
+		expectTypeOf<KnoudsStore['run']>().returns.toEqualTypeOf<Promise<StoreAnswer>>();
+		expectTypeOf<KnoudsStore['run']>().parameter(0).toEqualTypeOf<readonly StoreOp[]>();
+		expectTypeOf<StoreAnswer['results']>().toEqualTypeOf<ReadonlyArray<string | number | undefined>>();
+		// A store of the old shape is no store.
+		expectTypeOf<{get(key: string): Promise<string | undefined>}>().not.toExtend<KnoudsStore>();
+		// An operation names what it does, from a closed list.
+		expectTypeOf<{readonly op: 'incr'; readonly key: string}>().not.toExtend<StoreOp>();
 		expectTypeOf<'retry-budget' | 'latched'>().toExtend<StopReason>();
 		knoudsRetry(ky, {storeTimeout: 250, failOnStoreError: true, onStoreError(error) {
 			expectTypeOf(error).toEqualTypeOf<Error>();
@@ -100,7 +108,7 @@ describe('public types', () => {
 	it('names every type a public signature uses: a resolved code policy is a backoff curve with its retries', () => {
 		expectTypeOf<Exclude<ResolvedCodePolicy, false>>().toExtend<BackoffCurve>();
 		expectTypeOf<BackoffCurve['jitter']>().toEqualTypeOf<'full' | 'equal' | 'none'>();
-		expectTypeOf<KnoudsStore['pace']>().returns.toEqualTypeOf<Promise<number>>();
+		expectTypeOf<Extract<StoreOp, {op: 'pace'}>>().toEqualTypeOf<{readonly op: 'pace'; readonly key: string; readonly intervalMs: number; readonly burst: number; readonly max?: number | undefined; readonly ttlMs: number}>();
 	});
 
 	it('types the simulator: its options, scenarios and stats', () => {

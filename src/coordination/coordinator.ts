@@ -4,6 +4,7 @@ import {sleep} from '../sleep.js';
 import {keyScope} from './key-scope.js';
 import {latchFor, latchesOn, parseLatched, pathOf, type LatchedFailure} from './latch.js';
 import type {ResolvedCoordination} from './options.js';
+import type {StoreAnswer, StoreOp} from './store.js';
 import {createWindow, type Sent} from './window.js';
 
 /** What one attempt is, as far as shared state goes. */
@@ -35,132 +36,167 @@ const latchBodyLimit = 4096;
 
 /**
 The shared state of one client's calls, over a `KnoudsStore`: latches, the Retry-After gate and the
-rate controller, the per-minute pacer, and the retry budget.
+rate controller, the per-minute pacer, and the retry budget. An attempt takes one store step before it
+is sent and one after its answer; a step more when something changed (a latch was set, the gate closed,
+a 429 taught the limit) or when a pacer held it.
 */
 export const createCoordinator = (config: ResolvedCoordination) => {
 	const {store} = config;
-	const key = (...parts: ReadonlyArray<string | number>): string => `knouds-retry:${parts.join(':')}`;
+	const key = (...parts: ReadonlyArray<string | number>): string => parts.join(':');
 	// The gate, the learned window and the pacer belong to the client, whatever key a request carries: Knouds
 	// limits are per account, and a client speaks for one. Latches belong to keys: a dead key is one key.
-	const window = createWindow(store, key);
+	const window = createWindow(key);
 	// Keys are built once: every attempt reads them, and a new string would be hashed again for each lookup.
 	const [paceKey, budgetKey, anyLatchKey] = [key('pace'), key('budget'), key('latch')];
 	// The configured pacer's spacing: evenly spaced slots, whatever was learned.
 	const paceInterval = config.requestsPerMinute === undefined ? undefined : 60_000 / config.requestsPerMinute;
-	const earning = config.budget && {earn: config.budget.earn, bounds: {initial: config.budget.burst, max: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY}};
+	const paceTtl = paceInterval === undefined ? 0 : Math.max(60_000, paceInterval * 2);
+	const budget = config.budget;
+	// How far the store's clock is ahead of this process's, as of the last step: instants kept in the store
+	// are on its clock, so that processes whose clocks differ agree on them.
+	let offset = 0;
+	const run = async (ops: readonly StoreOp[]): Promise<StoreAnswer> => {
+		const answer = await store.run(ops);
+		offset = answer.now - Date.now();
+		return answer;
+	};
 
-	const latched = async (attempt: AttemptScope): Promise<LatchedFailure | undefined> => {
-		const scope = await keyScope(attempt.request.headers, attempt.request.url);
-		for (const name of latchesOn(pathOf(attempt.request.url))) {
-			const failure = parseLatched(await store.get(key('latch', name, scope)));
-			if (failure !== undefined) {
-				return failure;
-			}
+	const estimate = (): number => Date.now() + offset;
+	// Whether any latch was ever set in the store, as far as this client has seen: then a call's first
+	// attempt reads its latches in its step; until then only whether one was set.
+	let latchSeen = false;
+
+	const latchOps = async (attempt: AttemptScope): Promise<StoreOp[]> => {
+		if (!latchSeen) {
+			return [{op: 'absent', key: anyLatchKey}];
 		}
 
-		return undefined;
+		const scope = await keyScope(attempt.request.headers, attempt.request.url);
+		return latchesOn(pathOf(attempt.request.url)).map(name => ({op: 'absent', key: key('latch', name, scope)}));
 	};
 
 	// Why an attempt must not wait `wait` ms at a closed gate: longer than the caller allows, or past the deadline.
-	const stopAtGate = (attempt: AttemptScope, wait: number, until: number): Admission | undefined => {
+	const stopAtGate = (attempt: AttemptScope, wait: number): Admission | undefined => {
 		if (wait > attempt.maxRetryAfter) {
 			return {kind: 'gated', retryAfterMs: wait, reason: 'retry-after-too-long'};
 		}
 
 		// Said as the rate limit it is, with the wait: a bare timeout would not say why nothing was sent.
-		return attempt.deadline !== undefined && until >= attempt.deadline ? {kind: 'gated', retryAfterMs: wait, reason: 'total-timeout'} : undefined;
+		return attempt.deadline !== undefined && Date.now() + wait >= attempt.deadline ? {kind: 'gated', retryAfterMs: wait, reason: 'total-timeout'} : undefined;
 	};
 
-	// The configured per-minute pacer: evenly spaced slots, whatever was learned.
-	// Says whether it had to wait (then the gate may have closed meanwhile), or why the attempt must not go.
-	const pace = async (attempt: AttemptScope, interval: number, now: number): Promise<Admission | boolean> => {
-		const slot = await store.reserve(paceKey, interval, now, Math.max(60_000, interval * 2));
-		if (attempt.deadline !== undefined && slot >= attempt.deadline) {
-			return {kind: 'deadline'};
+	// Waits `waitMs` for a pacer, unless the deadline comes first. Sleeps are capped at a timer's limit, so a
+	// longer wait is waited for in turns.
+	const waitFor = async (attempt: AttemptScope, waitMs: number): Promise<boolean> => {
+		const until = Date.now() + Math.ceil(waitMs);
+		if (attempt.deadline !== undefined && until >= attempt.deadline) {
+			return false;
 		}
 
-		// Sleeps are capped at a timer's limit, so a slot further away than that is waited for in turns.
-		for (let left = slot - now; left > 0; left = slot - Date.now()) {
+		for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
 			await sleep(left, attempt.request.signal);
 		}
 
-		return slot > now;
+		return true;
 	};
 
 	return {
-		/** Whether the store's operations may hang or fail, so that waits on them need bounds. */
+		/** Whether the store's steps may hang or fail, so that waits on them need bounds. */
 		guarded: config.guarded,
 
 		/**
-		Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned window and
-		the pacer have room. In the common case that is two reads: whether any latch was ever set (one read
-		answers that none was), and the record of the limit.
+		Waits until an attempt may be sent: no latch holds it, the gate is open, and the learned pace and
+		the configured pacer have room. In the common case that is one step.
 		*/
 		async admit(attempt: AttemptScope): Promise<Admission> {
-			if (attempt.first && await store.get(anyLatchKey) !== undefined) {
-				const failure = await latched(attempt);
-				if (failure !== undefined) {
-					return {kind: 'latched', failure};
-				}
-			}
-
+			let checkLatches = attempt.first;
 			let paced = paceInterval === undefined;
 			let heldIn: number | undefined;
 			for (;;) {
-				const limit = config.gate ? await window.read(Date.now()) : undefined;
-				// Read after the store answered: with a store across the network, the answer takes a while.
-				const now = Date.now();
-				if (limit !== undefined && limit.until > now) {
-					const stop = stopAtGate(attempt, limit.until - now, limit.until);
+				const ops: StoreOp[] = checkLatches ? await latchOps(attempt) : [];
+				const latchCount = ops.length;
+				const plan = config.gate ? window.plan(estimate()) : undefined;
+				if (plan !== undefined) {
+					ops.push(plan.gate);
+				}
+
+				// The configured pacer, behind the gate: a closed gate holds a request without spending a slot.
+				const reserveAt = ops.length;
+				if (!paced && paceInterval !== undefined) {
+					ops.push({op: 'reserve', key: paceKey, intervalMs: paceInterval, ttlMs: paceTtl});
+				}
+
+				const restAt = ops.length;
+				ops.push(...plan?.ops ?? []);
+				const answer = await run(ops);
+				const {results} = answer;
+				if (answer.stopped && results.length <= latchCount) {
+					const failure = parseLatched(results.at(-1) as string | undefined);
+					if (failure !== undefined && latchSeen) {
+						return {kind: 'latched', failure};
+					}
+
+					// The flag says latches were set: read them. A latch that is garbage latches nothing.
+					checkLatches = !latchSeen;
+					latchSeen = true;
+					continue;
+				}
+
+				checkLatches = false;
+				const gate = plan?.gateWait(answer, latchCount);
+				if (gate !== undefined) {
+					const stop = stopAtGate(attempt, gate.waitMs);
 					if (stop !== undefined) {
 						return stop;
 					}
 
-					await sleep(limit.until - now, attempt.request.signal);
-					// A pace slot taken before this wait has passed meanwhile: take a fresh one, so that calls the
+					await sleep(gate.waitMs, attempt.request.signal);
+					// A pacer slot taken before this wait has passed meanwhile: take a fresh one, so that calls the
 					// gate held do not all go together when it opens.
 					paced = paceInterval === undefined;
 					continue;
 				}
 
-				if (!paced && paceInterval !== undefined) {
-					const waited = await pace(attempt, paceInterval, now);
-					if (typeof waited === 'object') {
-						return waited;
-					}
-
+				if (!paced) {
 					paced = true;
-					if (waited) {
-						// The gate may have closed while the pacer held this attempt: look again.
+					if (answer.stopped && results.length === reserveAt + 1) {
+						// The gate may close while the pacer holds the attempt: look at it again after the wait.
+						if (!await waitFor(attempt, Number(results[reserveAt]))) {
+							return {kind: 'deadline'};
+						}
+
 						continue;
 					}
 				}
 
-				const slot = limit === undefined ? {kind: 'send', sentAt: now, cycle: undefined} as const : await window.takeSlot(now, limit, heldIn);
-				if (slot.kind === 'send') {
-					return slot;
+				const verdict = plan?.read(answer, restAt, heldIn) ?? {kind: 'send', sentAt: answer.now, cycle: undefined};
+				if (verdict.kind === 'send') {
+					return verdict;
+				}
+
+				if (verdict.kind === 'changed') {
+					continue;
 				}
 
 				// The learned pace holds it: wait for its turn (in whole milliseconds, as timers count), then look at
 				// the gate again.
-				const waitMs = Math.ceil(slot.waitMs);
-				if (attempt.deadline !== undefined && now + waitMs >= attempt.deadline) {
+				if (!await waitFor(attempt, verdict.waitMs)) {
 					return {kind: 'deadline'};
 				}
 
-				await sleep(waitMs, attempt.request.signal);
-				heldIn = slot.cycle;
+				heldIn = verdict.cycle;
 			}
 		},
 
 		/**
-		Takes in an attempt's answer: counts it for the limit being learned, closes the gate on a 429 (for its
-		`Retry-After`; the latest wins), learns from the first 429 of a cycle, earns budget on a success and
-		sets a latch on an answer that warrants one.
+		Takes in an attempt's answer, in one step: counts it for the limit being learned, earns budget on a
+		success and sets a latch on an answer that warrants one. A 429 closes the gate (for its
+		`Retry-After`; the latest wins) and teaches the limit, in steps of its own.
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
-			if (answer.status < 400 && earning !== undefined) {
-				await store.add(budgetKey, earning.earn, earning.bounds);
+			const ops: StoreOp[] = [];
+			if (answer.status < 400 && budget !== undefined) {
+				ops.push({op: 'add', key: budgetKey, delta: budget.earn, initial: budget.burst, max: budget.burst, ttlMs: Number.POSITIVE_INFINITY});
 			}
 
 			// Only a 401 or a 402 can latch; the path (parsed from the URL) is not worth reading for anything else.
@@ -168,29 +204,36 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			if (latch !== undefined) {
 				// The body is kept only when small and shallow enough to serialise safely: a latch must set whatever the body.
 				const body = answer.body === undefined ? undefined : boundedJson(answer.body, latchBodyLimit);
-				await store.set(key('latch', latch.name, await keyScope(attempt.request.headers, attempt.request.url)), body === undefined ? `{"status":${answer.status}}` : `{"status":${answer.status},"body":${body}}`, latch.ttlMs);
-				// For good, whatever the latch's own time: it only says that latches must be looked for.
-				await store.set(anyLatchKey, '1', Number.POSITIVE_INFINITY);
+				const value = body === undefined ? `{"status":${answer.status}}` : `{"status":${answer.status},"body":${body}}`;
+				// The flag is kept for good, whatever the latch's own time: it only says that latches must be looked for.
+				ops.push({op: 'set', key: key('latch', latch.name, await keyScope(attempt.request.headers, attempt.request.url)), value, ttlMs: latch.ttlMs}, {op: 'set', key: anyLatchKey, value: '1', ttlMs: Number.POSITIVE_INFINITY});
+				latchSeen = true;
 			}
 
-			if (!config.gate) {
-				return;
+			if (config.gate && answer.status !== 429) {
+				ops.push(...window.countOps(admission, estimate()));
 			}
 
-			if (answer.status !== 429) {
-				await window.count(admission);
-			} else if (answer.retryAfterMs !== undefined) {
-				// A 429 that does not say how long to wait (a gateway's) closes nothing and teaches nothing.
-				await window.closeGate(admission, answer.retryAfterMs);
+			if (ops.length > 0) {
+				await run(ops);
+			}
+
+			// A 429 that does not say how long to wait (a gateway's) closes nothing and teaches nothing.
+			if (config.gate && answer.status === 429 && answer.retryAfterMs !== undefined) {
+				await window.closeGate(run, admission, answer.retryAfterMs, estimate);
 			}
 		},
 
 		/** Spends one token of the retry budget; `false` when it is empty. Always `true` without a budget. */
 		async spend(): Promise<boolean> {
-			return config.budget === undefined || store.take(budgetKey, 1, {initial: config.budget.burst, ttlMs: Number.POSITIVE_INFINITY});
+			if (budget === undefined) {
+				return true;
+			}
+
+			const {results} = await run([{op: 'take', key: budgetKey, amount: 1, initial: budget.burst, ttlMs: Number.POSITIVE_INFINITY}]);
+			return results[0] === 1;
 		},
 	};
-
 };
 
 /** The shared state of one client's calls. */

@@ -2,7 +2,8 @@ import {expectKnownKeys, expectPlainObject} from '../option-object.js';
 import {maxTimer} from '../sleep.js';
 import {fail, isRecord} from '../validate.js';
 import {resilientStore} from './resilient-store.js';
-import {createMemoryStore, isMemoryStore, type KnoudsStore} from './store.js';
+import {createMemoryStore, isMemoryStore} from './memory-store.js';
+import type {KnoudsStore} from './store.js';
 
 /**
 Options for what the calls of one client share. Every call made through one wrapped client (and its
@@ -46,12 +47,13 @@ export type CoordinationOptions = {
 	readonly rateLimit?: {readonly requestsPerMinute: number} | undefined;
 	/**
 	Where the shared state lives. One in-memory store per client by default; pass one store to several
-	clients to make them share, or implement `KnoudsStore` over Redis to share across processes.
+	clients to make them share, or `createRedisStore()` from `knouds-retry/redis` to share across
+	processes.
 	@default createMemoryStore()
 	*/
 	readonly store?: KnoudsStore | undefined;
 	/**
-	How long one store operation may take, in milliseconds. One that fails or takes longer is reported to
+	How long one store step may take, in milliseconds. One that fails or takes longer is reported to
 	`onStoreError`, and the call carries on with the client's in-process state (or fails, with
 	`failOnStoreError`); the store is asked again a second later. Not applied to `createMemoryStore()`'s
 	stores, which answer at once.
@@ -59,7 +61,7 @@ export type CoordinationOptions = {
 	*/
 	readonly storeTimeout?: number | undefined;
 	/**
-	Called with a `KnoudsStoreError` for each store operation that failed or timed out.
+	Called with a `KnoudsStoreError` for each store step that failed or timed out.
 	@default undefined
 	*/
 	readonly onStoreError?: ((error: Error) => void) | undefined;
@@ -133,8 +135,6 @@ const resolvePace = (value: unknown): number | undefined => {
 	return perMinute;
 };
 
-const methods = ['get', 'set', 'add', 'take', 'reserve', 'pace'] as const;
-
 /** Checks the coordination options and fills in defaults. */
 export const resolveCoordination = (options: CoordinationOptions): ResolvedCoordination => {
 	const gate: unknown = options.retryAfterGate ?? true;
@@ -152,8 +152,8 @@ export const resolveCoordination = (options: CoordinationOptions): ResolvedCoord
 	expectKnownKeys('latch', latch, ['deadKey', 'INSUFFICIENT_CREDITS', 'grant_exhausted'], 'a latch');
 
 	const store: unknown = options.store ?? createMemoryStore();
-	if (!isRecord(store) || !methods.every(method => typeof store[method] === 'function')) {
-		fail('store', `a KnoudsStore (an object with ${methods.map(method => `\`${method}\``).join(', ')})`, store);
+	if (!isRecord(store) || typeof store['run'] !== 'function') {
+		fail('store', 'a KnoudsStore (an object with a `run` method)', store);
 	}
 
 	const onStoreError: unknown = options.onStoreError;

@@ -1,4 +1,5 @@
-import {createMemoryStore, isMemoryStore, type KnoudsStore} from './store.js';
+import {createMemoryStore, isMemoryStore} from './memory-store.js';
+import type {KnoudsStore, StoreAnswer, StoreOp} from './store.js';
 
 /** How a client treats a store that fails or does not answer in time. */
 export type StoreFaults = {
@@ -13,7 +14,7 @@ export type StoreFaults = {
 /** Why a store operation was given up on: the store's own error as `cause`, or a timeout. */
 export class KnoudsStoreError extends Error {
 	override readonly name = 'KnoudsStoreError';
-	/** The operation that failed: `get`, `set`, `add`, `take`, `reserve` or `pace`. */
+	/** The operations of the step that failed, by name (`absent`, `expect`, `pace`, …), joined with `+`. */
 	readonly operation: string;
 
 	constructor(operation: string, message: string, cause?: unknown) {
@@ -27,6 +28,16 @@ export class KnoudsStoreError extends Error {
 const restMs = 1000;
 
 const toError = (value: unknown): Error => value instanceof Error ? value : new Error(String(value));
+
+// A custom store may answer anything: what is not a step's answer is a store that failed.
+const checked = (answer: unknown, operation: string): StoreAnswer => {
+	const {now, results, stopped} = (typeof answer === 'object' && answer !== null ? answer : {}) as Partial<Record<keyof StoreAnswer, unknown>>;
+	if (typeof now !== 'number' || !Number.isFinite(now) || !Array.isArray(results) || typeof stopped !== 'boolean') {
+		throw new KnoudsStoreError(operation, `The store answered a step (${operation}) with something that is not \`{now, results, stopped}\`.`);
+	}
+
+	return answer as StoreAnswer;
+};
 
 /**
 A store whose every operation settles within `timeoutMs`, whatever the store underneath does. An
@@ -42,25 +53,26 @@ export const resilientStore = (shared: KnoudsStore, faults: StoreFaults): Knouds
 	const local = createMemoryStore();
 	let restUntil = 0;
 
-	const run = async <T>(operation: keyof KnoudsStore, call: (store: KnoudsStore) => Promise<T>): Promise<T> => {
+	const run = async (ops: readonly StoreOp[]): ReturnType<KnoudsStore['run']> => {
 		if (!faults.fail && Date.now() < restUntil) {
-			return call(local);
+			return local.run(ops);
 		}
 
+		const operation = ops.map(op => op.op).join('+');
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		try {
-			return await Promise.race([
+			return checked(await Promise.race([
 				// A store that throws at once is a store that failed, like one that rejects.
-				Promise.resolve().then(async () => call(shared)),
+				Promise.resolve().then(async () => shared.run(ops)),
 				new Promise<never>((_resolve, reject) => {
 					timer = setTimeout(() => {
-						reject(new KnoudsStoreError(operation, `The store's \`${operation}\` did not answer within ${faults.timeoutMs} ms (\`storeTimeout\`).`));
+						reject(new KnoudsStoreError(operation, `The store did not answer a step (${operation}) within ${faults.timeoutMs} ms (\`storeTimeout\`).`));
 					}, faults.timeoutMs);
 				}),
-			]);
+			]), operation);
 		} catch (error) {
 			restUntil = Date.now() + restMs;
-			const failure = error instanceof KnoudsStoreError ? error : new KnoudsStoreError(operation, `The store's \`${operation}\` failed: ${toError(error).message}`, error);
+			const failure = error instanceof KnoudsStoreError ? error : new KnoudsStoreError(operation, `The store failed a step (${operation}): ${toError(error).message}`, error);
 			try {
 				faults.onError?.(failure);
 			} catch {
@@ -74,15 +86,8 @@ export const resilientStore = (shared: KnoudsStore, faults: StoreFaults): Knouds
 			clearTimeout(timer);
 		}
 
-		return call(local);
+		return local.run(ops);
 	};
 
-	return {
-		get: async key => run('get', async store => store.get(key)),
-		set: async (key, value, ttlMs) => run('set', async store => store.set(key, value, ttlMs)),
-		add: async (key, delta, options) => run('add', async store => store.add(key, delta, options)),
-		take: async (key, amount, options) => run('take', async store => store.take(key, amount, options)),
-		reserve: async (key, intervalMs, now, ttlMs) => run('reserve', async store => store.reserve(key, intervalMs, now, ttlMs)),
-		pace: async (key, options) => run('pace', async store => store.pace(key, options)),
-	};
+	return {run};
 };

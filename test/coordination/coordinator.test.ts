@@ -2,8 +2,9 @@ import {describe, expect, it, vi} from 'vitest';
 import {until, useFakeClock} from '../support/clock.js';
 import {createCoordinator, type Admission, type AttemptScope} from '../../src/coordination/coordinator.js';
 import {resolveCoordination, type CoordinationOptions} from '../../src/coordination/options.js';
-import {createMemoryStore, type KnoudsStore} from '../../src/coordination/store.js';
+import {createMemoryStore} from '../../src/coordination/memory-store.js';
 import type {Sent} from '../../src/coordination/window.js';
+import {primitives, recording} from '../support/store-ops.js';
 
 // The coordinator on its own, over a memory store on the fake clock: when an attempt is let through,
 // held or refused, to the millisecond.
@@ -22,24 +23,25 @@ const withSignal = (signal: AbortSignal, overrides: Partial<AttemptScope> = {}):
 const ok = {status: 200, code: undefined, retryAfterMs: undefined, body: undefined} as const;
 const rateLimited = (retryAfterMs: number) => ({status: 429, code: 'RATE_LIMIT_EXCEEDED', retryAfterMs, body: undefined}) as const;
 
-/** A coordinator on the fake clock, with a memory store whose reads are counted. */
+/**
+A coordinator on the fake clock, over a memory store whose steps are recorded. `inner` reads and sets
+the store's keys directly, a step each; `reads` says when a step looked at the record of the limit.
+*/
 const setUp = (options: CoordinationOptions = {}) => {
 	useFakeClock();
-	const inner = createMemoryStore();
-	// When the record of the limit was read.
+	const memory = createMemoryStore();
 	const reads: number[] = [];
-	const store: KnoudsStore = {
-		...inner,
-		async get(key) {
-			if (key === 'knouds-retry:limit') {
+	const recorded = recording({
+		async run(ops) {
+			if (ops.some(op => op.key === 'limit')) {
 				reads.push(Date.now());
 			}
 
-			return inner.get(key);
+			return memory.run(ops);
 		},
-	};
-	const coordinator = createCoordinator(resolveCoordination({store, ...options}));
-	return {coordinator, inner, reads, t0: Date.now()};
+	});
+	const coordinator = createCoordinator(resolveCoordination({store: recorded.store, ...options}));
+	return {coordinator, memory, inner: primitives(memory), steps: recorded.steps, reads, t0: Date.now()};
 };
 
 /** An admission under way, whose result can be looked at before it settles. */
@@ -62,9 +64,9 @@ const sent = (admission: Admission | undefined): Sent => {
 };
 
 /** Learns a window that admits `admitted` requests per `windowMs`, its cycle starting now: as the store would hold it after a 429. */
-const learnWindow = async (store: KnoudsStore, admitted: number, windowMs: number): Promise<void> => {
+const learnWindow = async (store: {set: (key: string, value: string, ttlMs: number) => Promise<void>}, admitted: number, windowMs: number): Promise<void> => {
 	const now = Date.now();
-	await store.set('knouds-retry:limit', JSON.stringify({until: 0, cycle: now, learned: {admitted, windowMs, at: now}}), 3_600_000);
+	await store.set('limit', JSON.stringify({until: 0, cycle: now, learned: {admitted, windowMs, at: now}}), 3_600_000);
 };
 
 const noRetryAfter = {status: 429, code: undefined, retryAfterMs: undefined, body: undefined} as const;
@@ -98,6 +100,37 @@ describe('the Retry-After gate', () => {
 		expect(patient.result).toMatchObject({kind: 'send', sentAt: t0 + 5000});
 	});
 
+	it('holds an attempt at a gate another process closed, by the gate\'s own key, until it expires', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await inner.set('gate', String(t0 + 3000), 3000);
+		const next = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(2999);
+		expect(next.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(1);
+		expect(next.result).toMatchObject({kind: 'send', sentAt: t0 + 3000});
+	});
+
+	it('keeps the gate in its own key for the Retry-After, holding when it opens', async () => {
+		const {coordinator, inner, t0} = setUp();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
+		expect(await inner.get('gate')).toBe(String(t0 + 5000));
+		await vi.advanceTimersByTimeAsync(4999);
+		expect(await inner.get('gate')).toBe(String(t0 + 5000));
+		await vi.advanceTimersByTimeAsync(1);
+		expect(await inner.get('gate')).toBeUndefined();
+	});
+
+	it('looks at a garbled gate again each second until it expires, not in a loop', async () => {
+		const {coordinator, inner, steps, t0} = setUp();
+		await inner.set('gate', 'garbage', 2500);
+		const next = pending(coordinator.admit(scope()));
+		await vi.advanceTimersByTimeAsync(999);
+		expect(steps).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(2001);
+		expect(steps).toHaveLength(4);
+		expect(next.result).toMatchObject({kind: 'send', sentAt: t0 + 3000});
+	});
+
 	it('lets a 429 without a Retry-After close nothing', async () => {
 		const {coordinator, t0} = setUp();
 		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {status: 429, code: undefined, retryAfterMs: undefined, body: undefined});
@@ -105,10 +138,11 @@ describe('the Retry-After gate', () => {
 	});
 
 	it('lets everything through at once with retryAfterGate: false, and never reads the record of the limit', async () => {
-		const {coordinator, reads, t0} = setUp({retryAfterGate: false});
+		const {coordinator, reads, steps, t0} = setUp({retryAfterGate: false});
 		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(5000));
 		expect(await coordinator.admit(scope())).toEqual({kind: 'send', sentAt: t0, cycle: undefined});
 		expect(reads).toEqual([]);
+		expect(steps.flat().filter(op => op.key === 'gate')).toEqual([]);
 	});
 });
 
@@ -190,9 +224,9 @@ describe('a learned limit', () => {
 	});
 
 	it('shares its pace with every process on the same store: another\'s burst holds this one\'s next attempt', async () => {
-		const {coordinator, inner, t0} = setUp();
+		const {coordinator, inner, memory, t0} = setUp();
 		await learnWindow(inner, 2, 1000);
-		const elsewhere = createCoordinator(resolveCoordination({store: inner}));
+		const elsewhere = createCoordinator(resolveCoordination({store: memory}));
 		await elsewhere.admit(scope());
 		await elsewhere.admit(scope());
 		const held = pending(coordinator.admit(scope()));
@@ -230,11 +264,11 @@ describe('a learned limit', () => {
 	it('learns nothing from a 429 without a Retry-After and closes nothing: the next attempt waits only its turn', async () => {
 		const {coordinator, inner, t0} = setUp();
 		await learnWindow(inner, 2, 1000);
-		const before = await inner.get('knouds-retry:limit');
+		const before = await inner.get('limit');
 		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), noRetryAfter);
 		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), noRetryAfter);
-		expect(await inner.get('knouds-retry:limit')).toBe(before);
-		expect(await inner.get(`knouds-retry:admitted:${t0}`)).toBeUndefined();
+		expect(await inner.get('limit')).toBe(before);
+		expect(await inner.get(`admitted:${t0}`)).toBeUndefined();
 		const held = pending(coordinator.admit(scope()));
 		await vi.advanceTimersByTimeAsync(500);
 		expect(held.result).toMatchObject({kind: 'send', sentAt: t0 + 500});
@@ -266,7 +300,7 @@ describe('a learned limit', () => {
 		const paced = pending(coordinator.admit(scope()));
 		await vi.advanceTimersByTimeAsync(500);
 		await coordinator.observe(scope(), sent(paced.result), ok);
-		expect(await inner.get(`knouds-retry:grown:${t0}`)).toBe('1');
+		expect(await inner.get(`grown:${t0}`)).toBe('1');
 		// A fourth is held in this cycle; a 429 ends the cycle while it waits, and it goes in the next one's burst.
 		const late = pending(coordinator.admit(scope()));
 		await vi.advanceTimersByTimeAsync(10);
@@ -275,8 +309,8 @@ describe('a learned limit', () => {
 		const next = sent(late.result);
 		expect(next).toMatchObject({cycle: t0 + 1510, paced: false});
 		await coordinator.observe(scope(), next, ok);
-		expect(await inner.get(`knouds-retry:admitted:${t0 + 1510}`)).toBe('1');
-		expect(await inner.get(`knouds-retry:grown:${t0 + 1510}`)).toBeUndefined();
+		expect(await inner.get(`admitted:${t0 + 1510}`)).toBe('1');
+		expect(await inner.get(`grown:${t0 + 1510}`)).toBeUndefined();
 	});
 
 	it('refuses at once an attempt whose pace wait would reach its total timeout, and holds one that ends a millisecond later', async () => {
@@ -319,18 +353,18 @@ describe('a learned limit', () => {
 	});
 
 	it('asks the store nothing more once the caller aborts a held attempt', async () => {
-		const {coordinator, inner, reads} = setUp();
+		const {coordinator, inner, steps} = setUp();
 		await learnWindow(inner, 2, 1000);
 		await coordinator.admit(scope());
 		await coordinator.admit(scope());
 		const controller = new AbortController();
 		const held = pending(coordinator.admit(withSignal(controller.signal)));
 		await vi.advanceTimersByTimeAsync(100);
-		const before = reads.length;
+		const before = steps.length;
 		controller.abort(new Error('cancelled'));
 		await vi.advanceTimersByTimeAsync(1000);
 		expect(held.error).toBeInstanceOf(Error);
-		expect(reads).toHaveLength(before);
+		expect(steps).toHaveLength(before);
 	});
 });
 
@@ -356,5 +390,110 @@ describe('the retry budget', () => {
 		for (let index = 0; index < 50; index++) {
 			expect(await coordinator.spend()).toBe(true);
 		}
+	});
+});
+
+describe('the store steps a call costs', () => {
+	/** One call that succeeds at once: its attempt admitted, then its answer observed. */
+	const succeed = async (coordinator: ReturnType<typeof setUp>['coordinator']): Promise<Sent> => {
+		const admission = sent(await coordinator.admit(scope()));
+		await coordinator.observe(scope(), admission, ok);
+		return admission;
+	};
+
+	/** How many steps each of `count` successful calls took, a second apart. */
+	const stepsPerCall = async ({coordinator, steps}: ReturnType<typeof setUp>, count: number): Promise<number[]> => {
+		const costs: number[] = [];
+		for (let index = 0; index < count; index++) {
+			const before = steps.length;
+			await succeed(coordinator);
+			costs.push(steps.length - before);
+			await vi.advanceTimersByTimeAsync(1000);
+		}
+
+		return costs;
+	};
+
+	it('costs a successful call with no 429 lately two steps: one before it is sent, one after its answer', async () => {
+		const setup = setUp();
+		expect(await stepsPerCall(setup, 3)).toEqual([2, 2, 2]);
+		// One step of each pair reads the gate and the record, and one counts the answer.
+		expect(setup.steps.map(step => step.map(op => op.op).join('+'))).toEqual(['absent+absent+init', 'add+add', 'absent+absent+expect', 'add+add', 'absent+absent+expect', 'add+add']);
+	});
+
+	it('costs a successful call two steps too once a limit was learned long ago, whose pace the client keeps', async () => {
+		const setup = setUp();
+		const {coordinator, inner, steps} = setup;
+		// Three get through, the fourth meets a 429: the client learns a window of three.
+		const admissions = [];
+		for (let index = 0; index < 4; index++) {
+			admissions.push(sent(await coordinator.admit(scope())));
+		}
+
+		for (const admission of admissions.slice(0, 3)) {
+			await coordinator.observe(scope(), admission, ok);
+		}
+
+		await coordinator.observe(scope(), admissions[3]!, rateLimited(1000));
+		expect(JSON.parse(await inner.get('limit') ?? '{}')).toMatchObject({learned: {admitted: 3}});
+		await vi.advanceTimersByTimeAsync(600_000);
+		const before = steps.length;
+		expect(await stepsPerCall(setup, 3)).toEqual([2, 2, 2]);
+		// Paced by what was learned, in the step that reads the gate.
+		expect(steps.slice(before).map(step => step.map(op => op.op).join('+'))).toEqual(Array.from({length: 3}, () => ['absent+absent+expect+get+pace', 'add+add+stamp']).flat());
+	});
+
+	it('costs another client on the same store one step more for its first call only, to read the limit it did not learn itself', async () => {
+		const setup = setUp();
+		const {coordinator, memory} = setup;
+		for (let index = 0; index < 4; index++) {
+			const admission = sent(await coordinator.admit(scope()));
+			await coordinator.observe(scope(), admission, index < 3 ? ok : rateLimited(1000));
+		}
+
+		await vi.advanceTimersByTimeAsync(600_000);
+		const other = recording(memory);
+		const elsewhere = createCoordinator(resolveCoordination({store: other.store}));
+		expect(await stepsPerCall({...setup, coordinator: elsewhere, steps: other.steps}, 3)).toEqual([3, 2, 2]);
+	});
+
+	it('costs a call one step more when a latch flag has appeared, once per client', async () => {
+		const setup = setUp();
+		const {memory} = setup;
+		expect(await stepsPerCall(setup, 1)).toEqual([2]);
+		// Another client's key is found dead: the flag says latches were set.
+		const elsewhere = createCoordinator(resolveCoordination({store: memory}));
+		const otherKey = scope({request: {...scope().request, headers: {'x-api-key': 'kn_other'}}});
+		await elsewhere.observe(otherKey, sent(await elsewhere.admit(otherKey)), {status: 401, code: undefined, retryAfterMs: undefined, body: undefined});
+		// The first call after it reads the flag, then its own latches: one step more, then never again.
+		expect(await stepsPerCall(setup, 3)).toEqual([3, 2, 2]);
+		expect(setup.steps.slice(-2)[0]!.map(op => op.key)).toEqual(expect.arrayContaining([expect.stringMatching(/^latch:key:/), 'gate', 'limit']));
+	});
+
+	it('costs the client that set a latch itself no step more', async () => {
+		const setup = setUp();
+		const {coordinator} = setup;
+		expect(await stepsPerCall(setup, 1)).toEqual([2]);
+		const otherKey = scope({request: {...scope().request, headers: {'x-api-key': 'kn_other'}}});
+		await coordinator.observe(otherKey, sent(await coordinator.admit(otherKey)), {status: 401, code: undefined, retryAfterMs: undefined, body: undefined});
+		expect(await stepsPerCall(setup, 2)).toEqual([2, 2]);
+	});
+
+	it('refuses a latched call in one step once the client knows latches were set', async () => {
+		const setup = setUp();
+		const {coordinator, steps} = setup;
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {status: 401, code: undefined, retryAfterMs: undefined, body: undefined});
+		const before = steps.length;
+		expect(await coordinator.admit(scope())).toEqual({kind: 'latched', failure: {status: 401, body: undefined}});
+		expect(steps.length - before).toBe(1);
+	});
+
+	it('checks no latch for a retry, whose call already did', async () => {
+		const setup = setUp();
+		const {coordinator, steps} = setup;
+		await succeed(coordinator);
+		const before = steps.length;
+		sent(await coordinator.admit(scope({first: false})));
+		expect(steps.slice(before).flat().map(op => op.key)).toEqual(['gate', 'limit']);
 	});
 });

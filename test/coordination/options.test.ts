@@ -1,7 +1,9 @@
 import ky from 'ky';
 import {describe, expect, it} from 'vitest';
 import {resolveCoordination, type CoordinationOptions} from '../../src/coordination/options.js';
-import {createMemoryStore, type KnoudsStore} from '../../src/coordination/store.js';
+import {createMemoryStore} from '../../src/coordination/memory-store.js';
+import type {KnoudsStore, StoreAnswer} from '../../src/coordination/store.js';
+import {primitives} from '../support/store-ops.js';
 import {createKnoudsFetch, knoudsRetry, type KnoudsFetchOptions, type KnoudsRetryOptions} from '../../src/index.js';
 
 // Typed for callers, but JavaScript callers can pass anything: test what they may really pass.
@@ -15,8 +17,7 @@ const rejects = (options: unknown, message: string): void => {
 };
 
 const isStore = (value: unknown): boolean =>
-	typeof value === 'object' && value !== null
-	&& ['get', 'set', 'add', 'take', 'reserve'].every(method => typeof (value as Record<string, unknown>)[method] === 'function');
+	typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)['run'] === 'function';
 
 describe('resolveCoordination defaults', () => {
 	it.each([
@@ -39,7 +40,7 @@ describe('resolveCoordination defaults', () => {
 	});
 
 	it('gives a default store that works', async () => {
-		const {store} = resolve({});
+		const store = primitives(resolve({}).store);
 		await store.set('k', 'v', 1000);
 		expect(await store.get('k')).toBe('v');
 	});
@@ -81,37 +82,16 @@ describe('resolveCoordination values', () => {
 		expect(resolve({store}).store).toBe(store);
 	});
 
-	it('accepts a store whose methods live on its prototype, and bounds its operations', async () => {
+	it('accepts a store whose method lives on its prototype, and bounds its steps', async () => {
 		class PrototypeStore implements KnoudsStore {
-			async get(): Promise<string | undefined> {
-				return undefined;
-			}
-
-			async set(): Promise<void> {
-				return undefined;
-			}
-
-			async add(): Promise<number> {
-				return 0;
-			}
-
-			async take(): Promise<boolean> {
-				return true;
-			}
-
-			async reserve(_key: string, _intervalMs: number, now: number): Promise<number> {
-				return now;
-			}
-
-			async pace(): Promise<number> {
-				return 0;
+			async run(ops: Parameters<KnoudsStore['run']>[0]): Promise<StoreAnswer> {
+				return {now: 1000, results: ops.map(() => 0), stopped: false};
 			}
 		}
 
 		const resolved = resolve({store: new PrototypeStore()});
 		expect(resolved.guarded).toBe(true);
-		expect(await resolved.store.take('k', 1, {initial: 0, ttlMs: 1000})).toBe(true);
-		expect(await resolved.store.pace('k', {intervalMs: 100, burst: 1, now: 0, ttlMs: 1000})).toBe(0);
+		expect(await resolved.store.run([{op: 'take', key: 'k', amount: 1, initial: 0, ttlMs: 1000}, {op: 'pace', key: 'p', intervalMs: 100, burst: 1, ttlMs: 1000}])).toEqual({now: 1000, results: [0, 0], stopped: false});
 	});
 });
 
@@ -177,20 +157,25 @@ describe('resolveCoordination errors', () => {
 		rejects({rateLimit: {requestsPerMinute: Number.POSITIVE_INFINITY}}, 'Expected `rateLimit.requestsPerMinute` to be a positive number, got Infinity.');
 	});
 
-	it('refuses a store that misses methods', () => {
-		rejects({store: {}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
-		for (const missing of ['reserve', 'pace']) {
-			const partial = Object.fromEntries(Object.entries(createMemoryStore()).filter(([name]) => name !== missing));
-			rejects({store: partial}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
-		}
-
-		rejects({store: {...createMemoryStore(), pace: 0}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
-		rejects({store: {...createMemoryStore(), take: 'take'}}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got an object.');
-		rejects({store: 'redis://localhost'}, 'Expected `store` to be a KnoudsStore (an object with `get`, `set`, `add`, `take`, `reserve`, `pace`), got \'redis://localhost\'.');
+	it('refuses a store that has no run method', () => {
+		const message = 'Expected `store` to be a KnoudsStore (an object with a `run` method), got an object.';
+		rejects({store: {}}, message);
+		rejects({store: {run: 0}}, message);
+		rejects({store: {run: 'run'}}, message);
+		// A store of the old shape, with its six methods and no `run`, is refused as clearly.
+		const methods = async (): Promise<undefined> => undefined;
+		rejects({store: {get: methods, set: methods, add: methods, take: methods, reserve: methods, pace: methods}}, message);
+		rejects({store: 'redis://localhost'}, 'Expected `store` to be a KnoudsStore (an object with a `run` method), got \'redis://localhost\'.');
 	});
 
-	it('names every method a store needs', () => {
-		expect(() => resolve({store: {}})).toThrow(/`get`, `set`, `add`, `take`, `reserve`, `pace`/);
+	it('names the method a store needs', () => {
+		expect(() => resolve({store: {}})).toThrow(/`run`/);
+	});
+
+	it('accepts any object with a run function, whatever else it has', () => {
+		const run = async (): Promise<StoreAnswer> => ({now: 0, results: [], stopped: false});
+		expect(() => resolve({store: {run}})).not.toThrow();
+		expect(() => resolve({store: {run, get: 'not a method'}})).not.toThrow();
 	});
 });
 

@@ -1,7 +1,8 @@
 import {beforeAll, describe, expect, it, vi} from 'vitest';
-import {createMemoryStore, KnoudsError, type KnoudsStore} from '../../../src/index.js';
+import {createMemoryStore, KnoudsError} from '../../../src/index.js';
 import {api, arrivals, knoudsBody, secretKey} from '../../support/http.js';
 import {useFakeClock} from '../../support/clock.js';
+import {recording} from '../../support/store-ops.js';
 import {knoudsErrorOf, type Outcome} from '../../support/surfaces.js';
 import {calls, clientSurfaces, settleAll, warmUp, type ClientCall, type ClientSurface} from './clients.js';
 
@@ -93,36 +94,17 @@ describe.each(clientSurfaces)('$name', surface => {
 	});
 
 	it('never puts the API key into the store, in a key or a value', async () => {
-		const inner = createMemoryStore();
-		const held: string[] = [];
-		const store: KnoudsStore = {
-			get: async key => inner.get(key),
-			async set(key, value, ttlMs) {
-				held.push(key, value);
-				return inner.set(key, value, ttlMs);
-			},
-			async add(key, delta, options) {
-				const value = await inner.add(key, delta, options);
-				held.push(key, String(value));
-				return value;
-			},
-			async take(key, amount, options) {
-				held.push(key);
-				return inner.take(key, amount, options);
-			},
-			async reserve(key, intervalMs, now, ttlMs) {
-				held.push(key);
-				return inner.reserve(key, intervalMs, now, ttlMs);
-			},
-			async pace(key, options) {
-				held.push(key);
-				return inner.pace(key, options);
-			},
-		};
+		// Every operation of every step the client asks for, and every answer it gets. On the fake clock: the
+		// store's steps run on the clock it is made with.
+		useFakeClock();
+		const {store, ops, answers} = recording(createMemoryStore());
+		const held = (): string[] => [
+			...ops.flatMap(op => Object.values(op).map(String)),
+			...answers.flatMap(answer => answer.results.map(String)),
+		];
 		api().get('/run').reply(500, knoudsBody('EXECUTION_FAILED')).get('/run').reply(200, {})
 			.get('/run').reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': '1'}).get('/run').reply(200, {})
 			.post(flux).reply(402, knoudsBody('grant_exhausted')).get('/run').reply(401, knoudsBody(undefined, 'Invalid API key'));
-		useFakeClock();
 		const client = surface.create({store, timeout: false, random: () => 0, rateLimit: {requestsPerMinute: 600}, latch: {grant_exhausted: 60_000}});
 		const run = async (call: ClientCall): Promise<Outcome> => {
 			const started = calls();
@@ -137,9 +119,10 @@ describe.each(clientSurfaces)('$name', surface => {
 		await run({path: '/run'});
 		expect(knoudsErrorOf(await run({path: '/run'})).stopReason).toBe('latched');
 		// The store did hold the shared state, the latched answer among it.
-		expect(held.length).toBeGreaterThan(10);
-		expect(held.some(item => item.includes('Invalid API key'))).toBe(true);
-		for (const item of held) {
+		expect(ops.length).toBeGreaterThan(10);
+		expect(new Set(ops.map(op => op.op))).toEqual(new Set(['absent', 'init', 'expect', 'get', 'pace', 'reserve', 'set', 'setUntil', 'add', 'stamp', 'take']));
+		expect(held().some(item => item.includes('Invalid API key'))).toBe(true);
+		for (const item of held()) {
 			expect(item).not.toContain(secretKey);
 			expect(item).not.toContain(secretKey.slice(8));
 		}

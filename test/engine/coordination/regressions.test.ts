@@ -1,7 +1,8 @@
 import {beforeAll, describe, expect, it, vi} from 'vitest';
-import {createMemoryStore, type KnoudsStore} from '../../../src/index.js';
+import {createKnoudsFetch, createMemoryStore} from '../../../src/index.js';
 import {api, arrivals, knoudsBody} from '../../support/http.js';
 import {until, useFakeClock} from '../../support/clock.js';
+import {recording} from '../../support/store-ops.js';
 import {knoudsErrorOf} from '../../support/surfaces.js';
 import {calls, clientSurfaces, settleAll, warmUp} from './clients.js';
 
@@ -36,20 +37,20 @@ describe.each(clientSurfaces)('$name', surface => {
 
 	it('waits out a gate longer than a timer can hold without polling the store in a loop', async () => {
 		useFakeClock();
-		const store = createMemoryStore();
-		let reads = 0;
-		const counting: KnoudsStore = {...store, async get(key) {
-			reads++;
-			return store.get(key);
-		}};
+		const {store, steps} = recording(createMemoryStore());
 		api().get('/run').reply(429, knoudsBody('RATE_LIMIT_EXCEEDED'), {'retry-after': String(30 * 24 * 3600)});
-		const client = surface.create({store: counting, maxRetryAfter: Number.POSITIVE_INFINITY, policy: {RATE_LIMIT_EXCEEDED: false}});
+		const client = surface.create({store, maxRetryAfter: Number.POSITIVE_INFINITY, policy: {RATE_LIMIT_EXCEEDED: false}});
 		expect(knoudsErrorOf(await client({path: '/run'})).code).toBe('RATE_LIMIT_EXCEEDED');
 		void client({path: '/run'});
 		await vi.advanceTimersByTimeAsync(200);
-		const afterStart = reads;
+		const afterStart = steps.length;
+		// The call looked at the gate, and waits on it.
+		expect(steps.at(-1)?.map(op => op.key)).toContain('gate');
 		await vi.advanceTimersByTimeAsync(1000);
-		expect(reads - afterStart).toBe(0);
+		expect(steps.length - afterStart).toBe(0);
+		// A timer's limit (24.8 days) later it looks once more, and waits again for the rest.
+		await vi.advanceTimersByTimeAsync(2 ** 31 - 1);
+		expect(steps.length - afterStart).toBe(1);
 	});
 
 	it('spaces calls the gate held by the pacer\'s interval once it opens, instead of sending them together', async () => {
@@ -115,5 +116,22 @@ describe.each(clientSurfaces)('$name', surface => {
 		await settleAll(started);
 		expect(peak).toBeGreaterThanOrEqual(3);
 		expect(started.settled().every(outcome => outcome.kind === 'ok')).toBe(true);
+	});
+});
+
+describe('a client made before fake timers were installed', () => {
+	it('waits out a Retry-After on fake time, as its caller\'s test expects, and then sends', async () => {
+		let sent = 0;
+		const knoudsFetch = createKnoudsFetch({fetch: async () => ++sent === 1
+			? Response.json({error: 'slow down', code: 'RATE_LIMIT_EXCEEDED'}, {status: 429, headers: {'retry-after': '2'}})
+			: Response.json({})});
+		vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'Date']});
+		const call = knoudsFetch('https://api.knouds.example/v1/x');
+		await vi.waitFor(() => {
+			expect(sent).toBe(1);
+		});
+		await vi.advanceTimersByTimeAsync(2000);
+		expect(sent).toBe(2);
+		expect((await call).status).toBe(200);
 	});
 });
