@@ -65,7 +65,7 @@ describe('the documentation', () => {
 		expect(examples.size).toBeGreaterThan(8);
 		const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, {...ts.sys, onUnRecoverableConfigFileDiagnostic() {}});
 		// Examples are written for a typical strict project, without this repository's extra index-signature rule.
-		const options = {...config?.options, noEmit: true, noPropertyAccessFromIndexSignature: false, paths: {'knouds-retry': [`${root}src/index.ts`], 'knouds-retry/testing': [`${root}src/testing/index.ts`]}};
+		const options = {...config?.options, noEmit: true, noPropertyAccessFromIndexSignature: false, paths: {'knouds-retry': [`${root}src/index.ts`], 'knouds-retry/testing': [`${root}src/testing/index.ts`], 'knouds-retry/redis': [`${root}src/redis/index.ts`]}};
 		const base = ts.createCompilerHost(options);
 		const host: ts.CompilerHost = {
 			...base,
