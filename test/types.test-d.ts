@@ -1,5 +1,8 @@
 import ky, {type HTTPError, type KyInstance} from 'ky';
 import {describe, expectTypeOf, it} from 'vitest';
+import {Redis as IoRedis} from 'ioredis';
+import {createClient as createNodeRedis} from 'redis';
+import {createRedisStore, type RedisClientLike, type RedisCommand, type RedisStoreOptions} from '../src/redis/index.js';
 import {createKnoudsSimulator, scenarios, type KnoudsSimulator, type ScenarioName, type SimulatorStats} from '../src/testing/index.js';
 import {
 	createKnoudsFetch,
@@ -120,5 +123,16 @@ describe('public types', () => {
 		void createKnoudsSimulator({scenario: 'chaotic'});
 		// @ts-expect-error: so is an unknown route in paths.
 		void createKnoudsSimulator({scenario: {paths: {'POST /v1/key': '/keys'}}});
+	});
+});
+
+describe('knouds-retry/redis types', () => {
+	it('takes an ioredis client, a node-redis client or any sendCommand, and gives a store', () => {
+		expectTypeOf(createRedisStore({client: new IoRedis()})).toEqualTypeOf<KnoudsStore>();
+		expectTypeOf(createRedisStore({client: createNodeRedis(), prefix: 'team-a', maxTtl: 86_400_000})).toEqualTypeOf<KnoudsStore>();
+		expectTypeOf(createRedisStore({client: {sendCommand: async (args: readonly string[]) => args}})).toEqualTypeOf<KnoudsStore>();
+		expectTypeOf<{get(key: string): Promise<string>}>().not.toExtend<RedisClientLike>();
+		expectTypeOf<RedisStoreOptions['client']>().toEqualTypeOf<RedisClientLike>();
+		expectTypeOf<RedisCommand>().toEqualTypeOf<(args: readonly string[]) => Promise<unknown>>();
 	});
 });
