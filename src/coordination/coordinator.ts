@@ -65,6 +65,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// Whether any latch was ever set in the store, as far as this client has seen: then a call's first
 	// attempt reads its latches in its step; until then only whether one was set.
 	let latchSeen = false;
+	// When the gate this client last closed opens, on its own clock (the latest 429 wins, as in the store).
+	let ownGate = 0;
 
 	const latchOps = async (attempt: AttemptScope): Promise<StoreOp[]> => {
 		if (!latchSeen) {
@@ -115,20 +117,23 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			for (;;) {
 				const ops: StoreOp[] = checkLatches ? await latchOps(attempt) : [];
 				const latchCount = ops.length;
-				const plan = config.gate ? window.plan(estimate()) : undefined;
+				// A gate this client closed itself holds it whatever the store says: a 429 met while the store was
+				// down is known only here, and must not be forgotten when the store answers again.
+				const ownWait = config.gate ? ownGate - Date.now() : 0;
+				const plan = config.gate && ownWait <= 0 ? window.plan(estimate()) : undefined;
 				if (plan !== undefined) {
 					ops.push(plan.gate);
 				}
 
 				// The configured pacer, behind the gate: a closed gate holds a request without spending a slot.
 				const reserveAt = ops.length;
-				if (!paced && paceInterval !== undefined) {
+				if (!paced && paceInterval !== undefined && ownWait <= 0) {
 					ops.push({op: 'reserve', key: paceKey, intervalMs: paceInterval, ttlMs: paceTtl});
 				}
 
 				const restAt = ops.length;
 				ops.push(...plan?.ops ?? []);
-				const answer = await run(ops);
+				const answer = ops.length === 0 ? {now: estimate(), results: [], stopped: false} : await run(ops);
 				const {results} = answer;
 				if (answer.stopped && results.length <= latchCount) {
 					const failure = parseLatched(results.at(-1) as string | undefined);
@@ -143,7 +148,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 
 				checkLatches = false;
-				const gate = plan?.gateWait(answer, latchCount);
+				const gate = ownWait > 0 ? {waitMs: ownWait} : plan?.gateWait(answer, latchCount);
 				if (gate !== undefined) {
 					const stop = stopAtGate(attempt, gate.waitMs);
 					if (stop !== undefined) {
@@ -220,6 +225,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 			// A 429 that does not say how long to wait (a gateway's) closes nothing and teaches nothing.
 			if (config.gate && answer.status === 429 && answer.retryAfterMs !== undefined) {
+				ownGate = Date.now() + answer.retryAfterMs;
 				await window.closeGate(run, admission, answer.retryAfterMs, estimate);
 			}
 		},
