@@ -497,3 +497,35 @@ describe('the store steps a call costs', () => {
 		expect(steps.slice(before).flat().map(op => op.key)).toEqual(['gate', 'limit']);
 	});
 });
+
+describe('a gate the client closed while its store was failing', () => {
+	it('holds the client\'s calls for all of the Retry-After once the store answers again, though the store never heard of it', async () => {
+		useFakeClock();
+		const inner = createMemoryStore();
+		let failing = false;
+		const store = {
+			async run(ops: Parameters<typeof inner.run>[0]) {
+				if (failing) {
+					throw new Error('connection lost');
+				}
+
+				return inner.run(ops);
+			},
+		};
+		const coordinator = createCoordinator(resolveCoordination({store, onStoreError() {}}));
+		const t0 = Date.now();
+		const admission = sent(await coordinator.admit(scope()));
+		failing = true;
+		await coordinator.observe(scope(), admission, rateLimited(4000));
+		failing = false;
+		// The store is asked again a second later, and has no gate: the client still waits out its own.
+		await vi.advanceTimersByTimeAsync(1000);
+		const next = pending(coordinator.admit(scope({first: false})));
+		await vi.advanceTimersByTimeAsync(2999);
+		expect(next.result).toBeUndefined();
+		expect(await primitives(inner).get('gate')).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(1);
+		expect(next.result).toMatchObject({kind: 'send'});
+		expect(Date.now()).toBe(t0 + 4000);
+	});
+});
