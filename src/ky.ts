@@ -4,6 +4,7 @@ import {execute, outcomeOf, type CallSettings} from './engine.js';
 import {KnoudsError} from './errors/knouds-error.js';
 import {explain, notResentText} from './errors/message.js';
 import {resolveOptions, type FetchLike, type KnoudsRetryOptions, type ResolvedOptions} from './options.js';
+import {supportsRequestStreams} from './request-streams.js';
 import {redactError} from './redact-error.js';
 import {hideProperty, redactRequest} from './redact.js';
 import {secretsOfCall} from './secret-values.js';
@@ -76,10 +77,17 @@ let madeCall: BodyTimeout | undefined;
 // What ky hands hooks as `options`: the call's options without ky's own, as ky's normalised options are,
 // with the method and headers as the request went (upper case, a Headers), and the retry the caller asked for.
 const kyOwnOptions: ReadonlySet<string> = new Set(['hooks', 'json', 'parseJson', 'stringifyJson', 'searchParams', 'timeout', 'totalTimeout', 'throwHttpErrors', 'fetch']);
+// ky fills in the body (a `json` option, stringified), the prefix, the context, its own signal and the
+// streams' duplex before it hands options to hooks; so does this.
 const hookOptions = (kyOptions: Options, request: Request | undefined, retry: Options['retry']): Readonly<NormalizedOptions> => Object.freeze({
 	...Object.fromEntries(Object.entries(kyOptions).filter(([name]) => !kyOwnOptions.has(name))),
 	method: request?.method ?? (kyOptions.method ?? 'get').toUpperCase(),
 	headers: request?.headers ?? new Headers(kyOptions.headers as ConstructorParameters<typeof Headers>[0]),
+	prefix: typeof kyOptions.prefix === 'string' || kyOptions.prefix instanceof URL ? String(kyOptions.prefix) : '',
+	context: kyOptions.context ?? {},
+	...request && {signal: request.signal},
+	...supportsRequestStreams() && {duplex: 'half'},
+	...kyOptions.json !== undefined && {body: (kyOptions.stringifyJson ?? JSON.stringify)(kyOptions.json)},
 	retry,
 }) as unknown as Readonly<NormalizedOptions>;
 

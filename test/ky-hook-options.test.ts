@@ -31,3 +31,33 @@ describe.each(clients)('%s', (_name, make) => {
 		expect(logged).toEqual(['POST abc true']);
 	});
 });
+
+describe('a beforeError hook of a body-read timeout', () => {
+	const keysSeen = async (make: (options: Options) => KyInstance): Promise<Record<string, unknown>> => {
+		useFakeClock();
+		let seen: Record<string, unknown> = {};
+		const client = make({timeout: 300, fetch: stalled, prefix: 'https://api.knouds.test/v1', hooks: {beforeError: [({error, options}) => {
+			seen = {
+				keys: Object.keys(options).sort(),
+				body: options.body,
+				prefix: options.prefix,
+				context: options.context,
+				duplex: (options as {duplex?: unknown}).duplex,
+				signal: options.signal instanceof AbortSignal,
+			};
+			return error;
+		}]}});
+		const read = client.post('run', {json: {inputs: {prompt: 'hi'}}, context: {job: 7}}).json();
+		const settled = expect(read).rejects.toMatchObject({name: 'TimeoutError'});
+		await vi.advanceTimersByTimeAsync(300);
+		await settled;
+		return seen;
+	};
+
+	it('sees the same options on the wrapped client as on plain ky: the JSON body, the prefix, the context, the signal and the duplex', async () => {
+		const plain = await keysSeen(options => ky.create(options));
+		const wrapped = await keysSeen(options => knoudsRetry(ky.create(options)));
+		expect(plain).toMatchObject({body: '{"inputs":{"prompt":"hi"}}', prefix: 'https://api.knouds.test/v1', context: {job: 7}, signal: true});
+		expect(wrapped).toEqual(plain);
+	});
+});
