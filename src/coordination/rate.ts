@@ -26,15 +26,16 @@ export const staleWindows = 10;
 The pace, in requests per millisecond, that the pacer lets requests go at beyond a learned burst, after
 `grown` requests that waited for it got through in this cycle.
 - Before a refill is learned: twice the window's own rate (a burst per window), so that the request
-  after the burst (which waits two intervals, see `KnoudsStore.pace`) goes a window's share into it,
-  and then faster with each success. A fixed window refuses that request at once, for a wait that ends
+  after the burst (which waits two intervals, see `KnoudsStore`) goes a window's share into it, and
+  then faster with each success. A burst of one is paced as a burst of two: its first paced request
+  would otherwise wait the whole window, go in the next window's burst, and never count as evidence. A fixed window refuses that request at once, for a wait that ends
   a share into the next window; a token bucket takes it and the ones after.
 - After: the refill learned, then slowly more; once `age` (since the cycle began, that is since the last
   429) passes `staleWindows` windows, from the refill as fast as before.
 */
 export const paceRate = (learned: Learned, grown: number, age = 0): number => {
 	if (learned.refill === undefined) {
-		return (2 * learned.admitted / learned.windowMs) * (1 + (startGrowth * grown / learned.admitted));
+		return (2 * Math.max(2, learned.admitted) / learned.windowMs) * (1 + (startGrowth * grown / learned.admitted));
 	}
 
 	const perWindow = learned.refill * learned.windowMs;

@@ -159,6 +159,25 @@ describe('the rate controller across limits', () => {
 	});
 });
 
+describe('the rate controller on a burst of one', () => {
+	it('does not stay at one request per window when the server takes one at a time but refills fast: 60 calls on a bucket of 10 per second with a burst of 1', async () => {
+		const limiter = bucket(10, 1000, 1);
+		const result = await run(() => limiter, {calls: 60, concurrency: 8});
+		expect(result.sentDuringKnownWait).toBe(0);
+		// The bucket allows 59 calls beyond the first in 5.9 s; one a window would take a minute. The first
+		// refill it learns is what got through while it paced, well below the server's, and it grows from there.
+		expect(result.makespanMs).toBeLessThanOrEqual(3 * 5900);
+	});
+
+	it('keeps to a fixed window of one request per second, meeting about one 429 per window', async () => {
+		const limiter = fixed(1, 1000);
+		const result = await run(() => limiter, {calls: 10, concurrency: 4});
+		expect(result.sentDuringKnownWait).toBe(0);
+		expect(result.makespanMs).toBeLessThanOrEqual(1.2 * 9000);
+		expect(result.tooMany).toBeLessThanOrEqual(4 + 10);
+	});
+});
+
 describe('the rate controller when the limit changes', () => {
 	it('finds a raised limit: after a token bucket doubles its refill, the client sends faster than the old refill', async () => {
 		let limiter = bucket(20, 1000, 10);

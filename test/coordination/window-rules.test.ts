@@ -71,7 +71,7 @@ describe('the record of the limit', () => {
 		expect(await take()).toEqual({kind: 'send', sentAt: t0, cycle: t0, windowMs: 1000, paced: false});
 		expect(steps.length - before).toBe(2);
 		// Paced by it from then on, in one step.
-		expect(await take()).toEqual({kind: 'held', waitMs: 1000, cycle: t0});
+		expect(await take()).toEqual({kind: 'held', waitMs: 500, cycle: t0});
 		expect(steps.length - before).toBe(3);
 	});
 
@@ -226,10 +226,11 @@ describe('the pace of a learned limit', () => {
 		const {store, take, ttls, t0} = setUp();
 		await learned(store, {until: 0, cycle: t0, learned: windowOf(1, 1000, t0)});
 		expect(await take()).toEqual({kind: 'send', sentAt: t0, cycle: t0, windowMs: 1000, paced: false});
-		// One per second learned: paced at two per second beyond the burst.
-		expect(await take()).toEqual({kind: 'held', waitMs: 1000, cycle: t0});
+		// One per second learned: paced as a burst of two would be, at four per second beyond the burst, so
+		// that the request after a burst of one is tried within the window, not at its end.
+		expect(await take()).toEqual({kind: 'held', waitMs: 500, cycle: t0});
 		expect(ttls().get(key('paced', t0))).toBe(1000 + cycleMemoryMs);
-		expect(await store.get(key('paced', t0))).toBe(`0@${t0 + 500}`);
+		expect(await store.get(key('paced', t0))).toBe(`0@${t0 + 250}`);
 	});
 
 	it('lets everything through, pacing nothing, while no limit is learned: the step only looks at the gate and the record', async () => {
@@ -267,7 +268,7 @@ describe('the pace of a learned limit', () => {
 		await learned(store, {until: 0, cycle: t0, learned: windowOf(1, 1000, t0)});
 		await store.set(key('grown', t0), 'NaN', memoryMs);
 		await take();
-		expect(await take()).toEqual({kind: 'held', waitMs: 1000, cycle: t0});
+		expect(await take()).toEqual({kind: 'held', waitMs: 500, cycle: t0});
 	});
 
 	it('paces faster with each request it held that got through in the cycle', async () => {
