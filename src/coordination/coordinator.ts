@@ -175,11 +175,13 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				}
 
 				const verdict = plan?.read(answer, restAt, heldIn) ?? {kind: 'send', sentAt: answer.now, cycle: undefined};
-				if (verdict.kind === 'send') {
+				// A 429 this client met while the step was on its way closed a gate the step could not see yet: the
+				// attempt waits for it instead of following the 429 into the server.
+				if (verdict.kind === 'send' && !(config.gate && ownGate > Date.now())) {
 					return verdict;
 				}
 
-				if (verdict.kind === 'changed') {
+				if (verdict.kind === 'send' || verdict.kind === 'changed') {
 					continue;
 				}
 

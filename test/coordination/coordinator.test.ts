@@ -529,3 +529,36 @@ describe('a gate the client closed while its store was failing', () => {
 		expect(Date.now()).toBe(t0 + 4000);
 	});
 });
+
+describe('a 429 that comes back while another attempt\'s step is on its way', () => {
+	it('holds that attempt for the Retry-After, though the step it took saw no gate', async () => {
+		useFakeClock();
+		const inner = createMemoryStore();
+		let delayMs = 0;
+		const store = {
+			async run(ops: Parameters<typeof inner.run>[0]) {
+				if (delayMs > 0) {
+					await new Promise(resolve => {
+						setTimeout(resolve, delayMs);
+					});
+				}
+
+				return inner.run(ops);
+			},
+		};
+		const coordinator = createCoordinator(resolveCoordination({store}));
+		const t0 = Date.now();
+		const first = sent(await coordinator.admit(scope()));
+		delayMs = 50;
+		const second = pending(coordinator.admit(scope({first: false})));
+		// The first attempt's 429 arrives while the second's step is still with the store.
+		const observed = coordinator.observe(scope(), first, rateLimited(5000));
+		await vi.advanceTimersByTimeAsync(200);
+		await observed;
+		delayMs = 0;
+		expect(second.result).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(4900);
+		// Not before the 429's wait ends (the store's gate, written a step later, ends a step later still).
+		expect(sent(second.result).sentAt - t0).toBeGreaterThanOrEqual(5000);
+	});
+});
