@@ -65,7 +65,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// Whether any latch was ever set in the store, as far as this client has seen: then a call's first
 	// attempt reads its latches in its step; until then only whether one was set.
 	let latchSeen = false;
-	// When the gate this client last closed opens, on its own clock (the latest 429 wins, as in the store).
+	// When the gates this client closed open, on its own clock: the latest end any of its 429s announced.
 	let ownGate = 0;
 
 	const latchOps = async (attempt: AttemptScope): Promise<StoreOp[]> => {
@@ -198,7 +198,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 		/**
 		Takes in an attempt's answer, in one step: counts it for the limit being learned, earns budget on a
 		success and sets a latch on an answer that warrants one. A 429 closes the gate (for its
-		`Retry-After`; the latest wins) and teaches the limit, in steps of its own.
+		`Retry-After`, or until a later end another 429 announced) and teaches the limit, in steps of its own.
 		*/
 		async observe(attempt: AttemptScope, admission: Sent, answer: Answer): Promise<void> {
 			const ops: StoreOp[] = [];
@@ -227,7 +227,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 
 			// A 429 that does not say how long to wait (a gateway's) closes nothing and teaches nothing.
 			if (config.gate && answer.status === 429 && answer.retryAfterMs !== undefined) {
-				ownGate = Date.now() + answer.retryAfterMs;
+				ownGate = Math.max(ownGate, Date.now() + answer.retryAfterMs);
 				await window.closeGate(run, admission, answer.retryAfterMs, estimate);
 			}
 		},

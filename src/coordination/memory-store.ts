@@ -78,7 +78,8 @@ export const createMemoryStore = (clock: () => number = () => Date.now()): Knoud
 			}
 
 			case 'setUntil': {
-				write(op.key, String(op.until), op.until - now, now);
+				const until = Math.max(op.until, number(op.key, op.until, now));
+				write(op.key, String(until), until - now, now);
 				return [undefined, false];
 			}
 

@@ -7,8 +7,9 @@ clocks differ agree on when a wait ends.
 
 - `get`: the value at `key`.
 - `set`: sets `key` to `value` for `ttlMs`.
-- `setUntil`: sets `key` to `until` (an instant on the store's clock), expiring then; removes it if
-  `until` has passed. A step that runs late still ends the wait on time.
+- `setUntil`: sets `key` to `until` (an instant on the store's clock), expiring then, unless it holds a
+  later instant already; removes it if `until` has passed and it holds none later. A step that runs
+  late still ends the wait on time.
 - `init`: sets `key` to `value` for `ttlMs` if it is absent (a present key keeps its expiry); the value
   at `key` after.
 - `stamp`: sets `key` to the store's clock if it is absent, renews its expiry either way; the value after.

@@ -208,7 +208,8 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 		},
 
 		/**
-		Closes the gate for `waitMs` on a 429 (the latest wins). Only a 429 to a request sent while the gate
+		Closes the gate for `waitMs` on a 429, unless it is closed until later already: no request goes
+		before the end any 429 announced. Only a 429 to a request sent while the gate
 		was open is news (the others were already in flight): it ends the cycle, which teaches what the
 		server admits, and the next cycle starts when the gate reopens. The record is rewritten only if no
 		other process rewrote it meanwhile; after a few such races the gate closes without the lesson.
@@ -225,7 +226,7 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 				const until = now + waitMs;
 				let next: Limit;
 				if (limit.until > admission.sentAt || cycle === undefined) {
-					next = {...limit, until};
+					next = {...limit, until: Math.max(limit.until, until)};
 				} else {
 					const first = Number(results[2]);
 					const rateAtEnd = limit.learned?.refill === undefined ? undefined : paceRate(limit.learned, count(results[3]), now - cycle);

@@ -34,8 +34,8 @@ for index, key in ipairs(KEYS) do
     put(key, ARGV[at + 1], tonumber(ARGV[at + 2]))
     at = at + 3
   elseif op == 'setUntil' then
-    local text = ARGV[at + 1]
-    put(key, text, math.ceil(tonumber(text) - now))
+    local ends = math.max(tonumber(ARGV[at + 1]), number(key, 0))
+    put(key, fmt(ends), math.ceil(ends - now))
     at = at + 2
   elseif op == 'init' then
     result = redis.call('GET', key)

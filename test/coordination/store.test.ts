@@ -384,18 +384,21 @@ describe('createMemoryStore setUntil', () => {
 		expect(await store.get('gate')).toBeUndefined();
 	});
 
-	it('replaces the instant and the expiry of a key set again, sooner or later', async () => {
+	it('moves a key set again to a later instant, and keeps a later one it holds, so that no wait any 429 announced is cut short', async () => {
 		const {store, advance} = clocked(1000);
-		await store.run([{op: 'setUntil', key: 'gate', until: 9000}]);
 		await store.run([{op: 'setUntil', key: 'gate', until: 3000}]);
-		advance(2000);
+		await store.run([{op: 'setUntil', key: 'gate', until: 9000}]);
+		await store.run([{op: 'setUntil', key: 'gate', until: 5000}]);
+		advance(7999);
+		expect(await store.get('gate')).toBe('9000');
+		advance(1);
 		expect(await store.get('gate')).toBeUndefined();
 	});
 
-	it('removes the key when the instant has passed', async () => {
+	it('removes the key when the instant has passed and it holds no later one', async () => {
 		for (const until of [1000, 999, 0]) {
 			const {store} = clocked(1000);
-			await store.set('gate', '5000', 60_000);
+			await store.set('gate', '500', 60_000);
 			await store.run([{op: 'setUntil', key: 'gate', until}]);
 			expect(await store.get('gate'), String(until)).toBeUndefined();
 		}

@@ -84,15 +84,22 @@ describe('the record of the limit', () => {
 	});
 
 	it('keeps a gate closed longer than an hour for all of its wait, and what was learned an hour past it', async () => {
-		const {take, ttls, expiries, closeGate, t0} = setUp();
+		const {store, take, ttls, expiries, closeGate, t0} = setUp();
 		const {cycle} = await take() as Sent;
 		await closeGate(sentAt(t0, {cycle}), 2 * memoryMs);
 		expect(ttls().get(key('limit'))).toBe(3 * memoryMs);
 		expect(expiries.get(key('gate'))).toBe(t0 + (2 * memoryMs));
+		// A later 429 that asks for less cuts none of that wait short: another 429 announced it.
+		await closeGate(sentAt(t0, {cycle}), 5000);
+		expect(ttls().get(key('limit'))).toBe(3 * memoryMs);
+		expect(await store.get(key('gate'))).toBe(String(t0 + (2 * memoryMs)));
+	});
+
+	it('keeps a record that asks for less than an hour an hour, past its gate', async () => {
+		const {take, ttls, closeGate, t0} = setUp();
+		const {cycle} = await take() as Sent;
 		await closeGate(sentAt(t0, {cycle}), 5000);
 		expect(ttls().get(key('limit'))).toBe(memoryMs + 5000);
-		// The latest 429 wins, though it asks for less.
-		expect(expiries.get(key('gate'))).toBe(t0 + 5000);
 	});
 });
 
@@ -191,8 +198,9 @@ describe('a 429 that closes the gate', () => {
 
 		vi.advanceTimersByTime(1000);
 		await window.closeGate(run, sentAt(t0), 1000, Date.now);
-		// The other's 429 closed the gate first: this one's request, sent before that, is no news, and only moves the gate.
-		expect(await record(store)).toEqual({until: t0 + 2000, cycle: t0, learned: undefined});
+		// The other's 429 closed the gate first: this one's request, sent before that, is no news, and moves
+		// the gate no earlier than the other's end.
+		expect(await record(store)).toEqual({until: t0 + 3000, cycle: t0, learned: undefined});
 		expect(await store.get(key('gate'))).toBe(String(t0 + 2000));
 	});
 

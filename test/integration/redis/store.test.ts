@@ -90,6 +90,12 @@ for (const [kind, connect] of Object.entries(clientKinds)) {
 			expect(await admin.pttl(key('gate'))).toBeGreaterThan(29_000);
 			expect(await admin.pttl(key('gate'))).toBeLessThanOrEqual(30_000);
 			expect(await admin.exists(key('late'))).toBe(0);
+			// A gate set again keeps the later of the two ends.
+			await store.run([{op: 'setUntil', key: 'gate', until: now + 10_000}]);
+			expect(await admin.get(key('gate'))).toBe(String(now + 30_000));
+			await store.run([{op: 'setUntil', key: 'gate', until: now + 40_000}]);
+			expect(await admin.get(key('gate'))).toBe(String(now + 40_000));
+			expect(await admin.pttl(key('gate'))).toBeGreaterThan(39_000);
 		});
 
 		it('leaves the value and the expiry of a present key alone on init, as the memory store does', async () => {
