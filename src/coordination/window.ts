@@ -220,7 +220,10 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 			for (let tries = 0; tries < contendedTries; tries++) {
 				const {cycle} = admission;
 				const keys = cycle === undefined ? undefined : keysOf(cycle);
-				const {now, results} = await run(keys === undefined ? [{op: 'get', key: limitKey}] : [{op: 'get', key: limitKey}, {op: 'get', key: keys.admitted}, {op: 'get', key: keys.first}, {op: 'get', key: keys.grown}]);
+				// The gate closes with the first step, on the store's clock as last seen, so that other processes stop
+				// a round trip sooner; the lesson's step closes it again on the store's own.
+				const reads: StoreOp[] = [{op: 'get', key: limitKey}, ...keys === undefined ? [] : [{op: 'get', key: keys.admitted}, {op: 'get', key: keys.first}, {op: 'get', key: keys.grown}] as const];
+				const {now, results} = await run(tries === 0 ? [...reads, gate(estimate() + waitMs)] : reads);
 				const text = typeof results[0] === 'string' ? results[0] : undefined;
 				const limit = parseLimit(text) ?? fresh(now);
 				const until = now + waitMs;

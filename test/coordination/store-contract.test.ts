@@ -71,11 +71,13 @@ describe('the keys a client writes to its store', () => {
 	});
 
 	it('closes the gate in a key of its own, holding when it opens on the store\'s clock and expiring then', async () => {
-		const {coordinator, inner, ops} = client();
+		const {coordinator, inner, ops, steps} = client();
 		const t0 = Date.now();
 		const admission = await sent(coordinator.admit(scope));
 		await coordinator.observe(scope, admission, {status: 429, code: 'RATE_LIMIT_EXCEEDED', retryAfterMs: 5000, body: undefined});
-		expect(ops.filter(op => op.key === 'gate' && op.op !== 'absent')).toEqual([{op: 'setUntil', key: 'gate', until: t0 + 5000}]);
+		// With the step that reads what the 429 teaches, and again with the step that writes the lesson.
+		expect(ops.filter(op => op.key === 'gate' && op.op !== 'absent')).toEqual([{op: 'setUntil', key: 'gate', until: t0 + 5000}, {op: 'setUntil', key: 'gate', until: t0 + 5000}]);
+		expect(steps[steps.length - 2]?.map(op => op.op)).toEqual(['get', 'get', 'get', 'get', 'setUntil']);
 		expect(await inner.get('gate')).toBe(String(t0 + 5000));
 		await vi.advanceTimersByTimeAsync(5000);
 		expect(await inner.get('gate')).toBeUndefined();
