@@ -1,5 +1,5 @@
 import ky, {isHTTPError, isTimeoutError, type KyInstance, type RetryOptions} from 'ky';
-import {isKnoudsError, knoudsRetry} from 'knouds-retry';
+import {isKnoudsError, knoudsRetry, type FetchLike, type KnoudsRetryOptions} from 'knouds-retry';
 import type {Call, Result} from './batch.ts';
 import {formatRetry} from './format.ts';
 
@@ -80,10 +80,14 @@ const sender = (api: KyInstance) => async (call: Call): Promise<Result> => {
 	}
 };
 
-/** The client this project makes: ky wrapped by knoudsRetry with its default policy. */
-export const knoudsClient = (url: string): Client => {
+/** How a demo client is set up beyond its URL: the fetch it sends with, and knouds-retry's options (a shared store, say). */
+export type ClientSetup = {readonly fetch?: FetchLike; readonly options?: KnoudsRetryOptions};
+
+/** The client this project makes: ky wrapped by knoudsRetry with its default policy, or with `setup.options` over it. */
+export const knoudsClient = (url: string, setup: ClientSetup = {}): Client => {
 	const tally = newTally(true);
-	const api = knoudsRetry(ky.create({baseUrl: `${url}/`}), {
+	const api = knoudsRetry(ky.create({baseUrl: `${url}/`, ...(setup.fetch === undefined ? {} : {fetch: setup.fetch})}), {
+		...setup.options,
 		onRetry(event) {
 			recordRetry(tally, event.method, event.error, event.delay);
 		},
@@ -104,10 +108,10 @@ export const tunedKyRetry = {
 	jitter: true,
 } satisfies RetryOptions;
 
-/** A plain ky client with the given retry options (ky's default when there are none). */
-export const kyClient = (retry?: RetryOptions) => (url: string): Client => {
+/** A plain ky client with the given retry options (ky's default when there are none); `setup.options` does not apply. */
+export const kyClient = (retry?: RetryOptions) => (url: string, setup: ClientSetup = {}): Client => {
 	const tally = newTally(retry?.methods?.includes('post') ?? false);
-	const api = ky.create({baseUrl: `${url}/`, ...(retry === undefined ? {} : {retry})});
+	const api = ky.create({baseUrl: `${url}/`, ...(retry === undefined ? {} : {retry}), ...(setup.fetch === undefined ? {} : {fetch: setup.fetch})});
 	const send = async (call: Call): Promise<Result> => {
 		// ky asks shouldRetry once a failure may be retried, then waits, then runs beforeRetry: the time between is the wait.
 		let failedAt = 0;

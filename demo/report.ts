@@ -78,7 +78,7 @@ const builtToFail = (calls: readonly Call[], scenario: SimulatorScenario): Built
 };
 
 /** Prints text wrapped to the report's width, with a first-line prefix and an indent for the rest. */
-const printWrapped = (text: string, first: string, rest: string, width = 110): void => {
+export const printWrapped = (text: string, first: string, rest: string, width = 110): void => {
 	let current = first;
 	for (const word of text.split(' ')) {
 		if (current.length + word.length + 1 > width && current.trim() !== first.trim()) {

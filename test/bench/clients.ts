@@ -1,5 +1,5 @@
 import ky, {type KyInstance} from 'ky';
-import {knoudsRetry} from 'knouds-retry';
+import {knoudsRetry, type KnoudsRetryOptions} from 'knouds-retry';
 import type {Call} from './harness.ts';
 import type {Probe} from './probe.ts';
 
@@ -21,11 +21,14 @@ const run = (api: KyInstance) => async (call: Call): Promise<boolean> => {
 	}
 };
 
+/** knouds-retry with `options` over its defaults (a shared store, say), under the given name. */
+export const knoudsClientWith = (name: string, options: KnoudsRetryOptions): BenchClient => ({
+	name,
+	create: (url, probe, signal) => run(knoudsRetry(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, signal: signal ?? null}), options)),
+});
+
 /** knouds-retry with its defaults: the shared gate, the retry budget, the default policy. */
-export const knoudsClient: BenchClient = {
-	name: 'knouds-retry',
-	create: (url, probe, signal) => run(knoudsRetry(ky.create({baseUrl: `${url}/`, fetch: probe.fetch, signal: signal ?? null}))),
-};
+export const knoudsClient: BenchClient = knoudsClientWith('knouds-retry', {});
 
 /**
 ky's built-in retry, allowed to retry POST (its default leaves POST out), with enough retries to finish

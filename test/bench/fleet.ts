@@ -11,9 +11,10 @@ import {runCase, table, uniformBatch, type Case, type Row} from './harness.ts';
 
 const calls = 200;
 const concurrency = 32;
-const perWindow = 40;
-const windowMs = 1000;
-const burst = 10;
+/** The Pro key's limit in the rate-limit cases: requests per window, the window, and the token bucket's burst. */
+export const perWindow = 40;
+export const windowMs = 1000;
+export const burst = 10;
 const minuteMs = 60_000;
 
 // The batch runs on the Pro key, so Pro's limit is the one it meets; the other tiers keep the scenario's.
@@ -22,15 +23,18 @@ const tiersWithPro = (proPerWindow: number): Readonly<Record<string, SimulatorTi
 	return {...tiers, pro: {...tiers['pro']!, requestsPerWindow: proPerWindow}};
 };
 
-// Pro at `perWindow` requests per window, under the given model; nothing else goes wrong.
-const limited = (rateLimit: SimulatorRateLimit): ScenarioInput =>
+/** Pro at `perWindow` requests per window, under the given model; nothing else goes wrong. */
+export const limited = (rateLimit: SimulatorRateLimit): ScenarioInput =>
 	({extends: 'rate-limited', rateLimit, tiers: tiersWithPro(perWindow)});
 
-// A full window's worth at the start of each clock-aligned window, from the one the batch starts in.
-const fixedWindowIdeal = (window: number) => (startedAt: number): number =>
-	((Math.floor(startedAt / window) + Math.ceil(calls / perWindow) - 1) * window) - startedAt;
+/** A full window's worth at the start of each clock-aligned window, from the one the batch of `total` calls starts in. */
+export const fixedWindowIdeal = (window: number, total = calls) => (startedAt: number): number =>
+	((Math.floor(startedAt / window) + Math.ceil(total / perWindow) - 1) * window) - startedAt;
 
 const batch = uniformBatch(calls);
+
+/** Every run answered 500 EXECUTION_FAILED, from the start and for good. */
+export const totalOutage: ScenarioInput = {faults: {outage: {startMs: 0, durationMs: Number.MAX_SAFE_INTEGER, respond: 'execution-failed'}}};
 
 /** The fleet cases, by name. */
 export const fleetCases: readonly Case[] = [
@@ -75,13 +79,15 @@ export const fleetCases: readonly Case[] = [
 		note: `On a fake clock, against an in-process API with the simulator's limiter: times are fake, from ${(fakeStart % minuteMs) / 1000} s into a minute, and a request takes ${oneWayMs} ms each way.`,
 	},
 	// One run: its figures hardly vary, and ky's run alone takes over two minutes, which the limit lets it finish.
-	{name: 'Total outage (every run EXECUTION_FAILED)', scenario: {faults: {outage: {startMs: 0, durationMs: Number.MAX_SAFE_INTEGER, respond: 'execution-failed'}}}, runs: 1, batch, concurrency, limitMs: 180_000},
+	{name: 'Total outage (every run EXECUTION_FAILED)', scenario: totalOutage, runs: 1, batch, concurrency, limitMs: 180_000},
 	{name: '10% transient EXECUTION_FAILED', scenario: {faults: {executionFailed: 0.1}}, runs: 3, batch, concurrency},
 ];
 
-// The three figures a rate controller is judged on, in one line under each rate-limit table, so that a
-// case's verdict reads at a glance.
-const judged = (rows: readonly Row[]): string => `Judged on (sent during a known Retry-After · 429s · makespan / ideal): ${rows.map(row =>
+/**
+The three figures a rate controller is judged on, in one line under each rate-limit table, so that a
+case's verdict reads at a glance.
+*/
+export const judged = (rows: readonly Row[]): string => `Judged on (sent during a known Retry-After · 429s · makespan / ideal): ${rows.map(row =>
 	`${row.client} ${row.sentDuringKnownWait} · ${row.tooMany} · ${row.idealMs === undefined ? 'n/a' : (row.makespanMs / row.idealMs).toFixed(2)}`).join('; ')}.\n`;
 
 /** Runs the fleet cases (those whose name contains `only`, if given) and returns their tables. */

@@ -62,7 +62,7 @@ export const uniformBatch = (size: number, key = 'sim-pro-key', model = 'text-sm
 	Array.from({length: size}, (_, id) => ({id, key, model}));
 
 /** The time limit of a case, in milliseconds. */
-export const limitOf = (test: Case): number => test.limitMs ?? 60_000;
+export const limitOf = (test: Pick<Case, 'limitMs'>): number => test.limitMs ?? 60_000;
 
 // How long a run cut off by its limit may take to wind down once the simulator is closed, so that its
 // calls do not spill into the next run; every client gets the signal, so they need far less.
@@ -166,14 +166,18 @@ export const runCase = async (test: Case, clients: readonly BenchClient[]): Prom
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** A case's rows as a markdown table, with its note under it. */
-export const table = (test: Case, rows: readonly Row[]): string => {
+/**
+A case's rows as a markdown table, with its note under it. `missing` names clients that could not run
+(a server they need did not answer), each with why, as rows of their own.
+*/
+export const table = (test: Pick<Case, 'name' | 'runs' | 'note' | 'limitMs'>, rows: readonly Row[], missing: ReadonlyArray<{readonly client: string; readonly why: string}> = []): string => {
 	const lines = [
 		`### ${test.name}${test.runs > 1 ? ` (median of ${test.runs} runs)` : ''}`,
 		'',
 		'| client | calls succeeded | requests per call | 429s received | sent during a known Retry-After | terminal errors retried | makespan | makespan / ideal |',
 		'|---|---|---|---|---|---|---|---|',
 		...rows.map(row => `| ${row.client} | ${row.succeeded} / ${row.calls}${row.unfinished > 0 ? ` (${row.unfinished} cut off at ${limitOf(test) / 1000} s)` : ''} | ${(row.sent / row.calls).toFixed(2)} | ${row.tooMany} | ${row.sentDuringKnownWait} | ${row.terminalRetried} | ${seconds(row.makespanMs)} | ${row.idealMs === undefined ? 'n/a' : `${(row.makespanMs / row.idealMs).toFixed(2)} (ideal ${seconds(row.idealMs)})`} |`),
+		...missing.map(({client, why}) => `| ${client} | not run: ${why} | | | | | | |`),
 		'',
 		...test.note === undefined ? [] : [test.note, ''],
 	];

@@ -6,6 +6,7 @@ into docs/benchmarks.md (between its markers) with the chart docs/benchmarks.svg
 import {cpus} from 'node:os';
 import {chart} from './chart.ts';
 import {runFleet} from './fleet.ts';
+import {fleetProcessesHeading, runFleetProcesses} from './fleet-processes.ts';
 import {runMemory} from './memory.ts';
 import {runOverhead} from './overhead.ts';
 import {runPeers} from './peers.ts';
@@ -21,6 +22,11 @@ const print = (section: string): void => {
 const fleet = await runFleet(only);
 if (fleet.results.length > 0) {
 	print(`## Fleet-safe retrying: knouds-retry against ky's built-in retry\n\n${fleet.markdown}`);
+}
+
+const processes = await runFleetProcesses(only);
+if (processes.markdown !== '') {
+	print(`## ${fleetProcessesHeading}: one account, four processes, with and without a shared Redis store\n\n${processes.markdown}`);
 }
 
 const peers = await runPeers(only);

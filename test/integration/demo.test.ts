@@ -48,3 +48,42 @@ describe('npm run demo', () => {
 		expect(explanations).toMatch(/knouds-retry: \d+ credits for \d+ successes = /);
 	});
 });
+
+// The fleet demo forks its processes, which import the built package too. Where no Redis server answers
+// it runs the two other fleets and says why; under CI a Redis server is required (.ci/run sees to it).
+describe('npm run demo -- --fleet', () => {
+	let stdout = '';
+	beforeAll(async () => {
+		await assertFreshDist();
+		({stdout} = await promisify(execFile)(process.execPath, ['demo/demo.ts', '--fleet'], {cwd: root, timeout: 120_000}));
+	}, 130_000);
+
+	it('runs plain ky, knouds-retry with in-memory stores and knouds-retry with one Redis store side by side, or says why Redis could not run', () => {
+		const skipped = /^ {2}knouds, Redis: not run: (.+)$/m.exec(stdout);
+		if (process.env['CI'] === 'true') {
+			expect(skipped).toBeNull();
+		}
+
+		expect(stdout).toMatch(skipped === null ? /^ +ky tuned +knouds, memory +knouds, Redis$/m : /^ +ky tuned +knouds, memory$/m);
+		const fleets = skipped === null ? 3 : 2;
+		for (const label of ['calls that succeeded', 'calls that failed', 'requests sent', '429s received', 'sent during a known Retry-After']) {
+			const counts = cells(stdout, label);
+			expect(counts, label).toHaveLength(fleets);
+			expect(counts.every(count => /^\d+$/.test(count)), label).toBe(true);
+		}
+
+		expect(cells(stdout, 'time taken').every(time => /^\d+\.\d s$/.test(time))).toBe(true);
+		if (skipped !== null) {
+			expect(skipped[1]).toMatch(/^no Redis server answered at \S+/);
+		}
+	});
+
+	it('shows the Redis fleet sending fewer requests into Retry-Afters it knew of than plain ky', ({skip}) => {
+		const [ky, , redis] = cells(stdout, 'sent during a known Retry-After').map(Number);
+		if (redis === undefined) {
+			skip('no Redis server: the demo ran without the Redis fleet');
+		}
+
+		expect(redis).toBeLessThan(ky!);
+	});
+});
