@@ -55,9 +55,11 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// How far the store's clock is ahead of this process's, as of the last step: instants kept in the store
 	// are on its clock, so that processes whose clocks differ agree on them.
 	let offset = 0;
+	let clockKnown = false;
 	const run = async (ops: readonly StoreOp[]): Promise<StoreAnswer> => {
 		const answer = await store.run(ops);
 		offset = answer.now - Date.now();
+		clockKnown = true;
 		return answer;
 	};
 
@@ -120,7 +122,7 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 				// A gate this client closed itself holds it whatever the store says: a 429 met while the store was
 				// down is known only here, and must not be forgotten when the store answers again.
 				const ownWait = config.gate ? ownGate - Date.now() : 0;
-				const plan = config.gate && ownWait <= 0 ? window.plan(estimate()) : undefined;
+				const plan = config.gate && ownWait <= 0 ? window.plan(estimate(), clockKnown) : undefined;
 				if (plan !== undefined) {
 					ops.push(plan.gate);
 				}

@@ -105,7 +105,7 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 		`pace`), and how to read what they did. `now` is the store's clock as the coordinator last saw it:
 		it picks the cycle, which the step then paces.
 		*/
-		plan(now: number): Plan {
+		plan(now: number, clockKnown = true): Plan {
 			const gateOp: StoreOp = {op: 'absent', key: gateKey};
 			// A gate present at its last millisecond holds an attempt one more. One that is not a number is
 			// garbage: it is looked at again each second until it expires, as any gate does.
@@ -127,11 +127,13 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 			if (garbled || known === undefined) {
 				const limit = fresh(now);
 				const value = JSON.stringify(limit);
-				const op = garbled ? 'set' : 'init';
+				// A fresh record's cycle starts now on the store's clock, which a client knows only once a step
+				// has answered: until then it only reads the record, and writes one with its next step.
+				const op = garbled ? 'set' : clockKnown ? 'init' : 'get';
 				return {
 					gate: gateOp,
 					gateWait,
-					ops: [{op, key: limitKey, value, ttlMs: recordTtl(limit, now)}],
+					ops: [op === 'get' ? {op, key: limitKey} : {op, key: limitKey, value, ttlMs: recordTtl(limit, now)}],
 					read(answer, offset) {
 						adopt(op === 'set' ? value : answer.results[offset]);
 						// With a limit learned, the attempt must be paced by it: one step more.

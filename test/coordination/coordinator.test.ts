@@ -416,9 +416,11 @@ describe('the store steps a call costs', () => {
 
 	it('costs a successful call with no 429 lately two steps: one before it is sent, one after its answer', async () => {
 		const setup = setUp();
-		expect(await stepsPerCall(setup, 3)).toEqual([2, 2, 2]);
+		// The client's very first call on an empty store takes a step more: it learns the store's clock
+		// before it writes the first record, whose cycle starts on that clock.
+		expect(await stepsPerCall(setup, 3)).toEqual([3, 2, 2]);
 		// One step of each pair reads the gate and the record, and one counts the answer.
-		expect(setup.steps.map(step => step.map(op => op.op).join('+'))).toEqual(['absent+absent+init', 'add+add', 'absent+absent+expect', 'add+add', 'absent+absent+expect', 'add+add']);
+		expect(setup.steps.map(step => step.map(op => op.op).join('+'))).toEqual(['absent+absent+get', 'absent+init', 'add+add', 'absent+absent+expect', 'add+add', 'absent+absent+expect', 'add+add']);
 	});
 
 	it('costs a successful call two steps too once a limit was learned long ago, whose pace the client keeps', async () => {
@@ -460,7 +462,7 @@ describe('the store steps a call costs', () => {
 	it('costs a call one step more when a latch flag has appeared, once per client', async () => {
 		const setup = setUp();
 		const {memory} = setup;
-		expect(await stepsPerCall(setup, 1)).toEqual([2]);
+		expect(await stepsPerCall(setup, 1)).toEqual([3]);
 		// Another client's key is found dead: the flag says latches were set.
 		const elsewhere = createCoordinator(resolveCoordination({store: memory}));
 		const otherKey = scope({request: {...scope().request, headers: {'x-api-key': 'kn_other'}}});
@@ -473,7 +475,7 @@ describe('the store steps a call costs', () => {
 	it('costs the client that set a latch itself no step more', async () => {
 		const setup = setUp();
 		const {coordinator} = setup;
-		expect(await stepsPerCall(setup, 1)).toEqual([2]);
+		expect(await stepsPerCall(setup, 1)).toEqual([3]);
 		const otherKey = scope({request: {...scope().request, headers: {'x-api-key': 'kn_other'}}});
 		await coordinator.observe(otherKey, sent(await coordinator.admit(otherKey)), {status: 401, code: undefined, retryAfterMs: undefined, body: undefined});
 		expect(await stepsPerCall(setup, 2)).toEqual([2, 2]);
@@ -560,5 +562,50 @@ describe('a 429 that comes back while another attempt\'s step is on its way', ()
 		await vi.advanceTimersByTimeAsync(4900);
 		// Not before the 429's wait ends (the store's gate, written a step later, ends a step later still).
 		expect(sent(second.result).sentAt - t0).toBeGreaterThanOrEqual(5000);
+	});
+});
+
+describe('a latch another client on the same store set', () => {
+	it('fails this client\'s first call with that key at once, the first time it sees that a latch was set', async () => {
+		useFakeClock();
+		const store = createMemoryStore();
+		const first = createCoordinator(resolveCoordination({store}));
+		const second = createCoordinator(resolveCoordination({store}));
+		// The second client has made calls before, and never saw a latch.
+		await second.observe(scope(), sent(await second.admit(scope())), ok);
+		await first.observe(scope(), sent(await first.admit(scope())), {status: 401, code: undefined, retryAfterMs: undefined, body: {error: 'Invalid API key'}});
+		expect(await second.admit(scope())).toEqual({kind: 'latched', failure: {status: 401, body: {error: 'Invalid API key'}}});
+	});
+});
+
+describe('a store whose clock is an hour ahead of the client\'s', () => {
+	it('still gives each learned window that starts after a quiet spell a fresh burst, reckoning windows on the store\'s clock', async () => {
+		useFakeClock();
+		const store = createMemoryStore(() => Date.now() + 3_600_000);
+		const coordinator = createCoordinator(resolveCoordination({store}));
+		// Three got through, the fourth met a 429 asking for a second: a window of three is learned.
+		for (let index = 0; index < 3; index++) {
+			await coordinator.observe(scope(), sent(await coordinator.admit(scope())), ok);
+		}
+
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), rateLimited(1000));
+		await vi.advanceTimersByTimeAsync(1000);
+		// The window after the gate: its burst, then the pace holds the next.
+		const burst = [];
+		for (let index = 0; index < 3; index++) {
+			burst.push((await coordinator.admit(scope())).kind);
+		}
+
+		expect(burst).toEqual(['send', 'send', 'send']);
+		// A fourth must wait for the pace: with a deadline a millisecond away it is refused at once.
+		expect(await coordinator.admit(scope({deadline: Date.now() + 1}))).toEqual({kind: 'deadline'});
+		// Some windows later, a fresh burst of three.
+		await vi.advanceTimersByTimeAsync(10_000);
+		const later = [];
+		for (let index = 0; index < 3; index++) {
+			later.push((await coordinator.admit(scope({deadline: Date.now() + 1}))).kind);
+		}
+
+		expect(later).toEqual(['send', 'send', 'send']);
 	});
 });

@@ -28,7 +28,7 @@ const storeWith = (name: StoreOp['op'] | undefined, operation: () => Promise<nev
 };
 
 // A call's first step: whether a latch was ever set, the gate, and the record of the limit (a first call makes it).
-const admitStep = 'absent+absent+init';
+const admitStep = 'absent+absent+get';
 
 const never = async (): Promise<never> => new Promise(() => undefined);
 
