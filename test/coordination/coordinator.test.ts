@@ -609,3 +609,13 @@ describe('a store whose clock is an hour ahead of the client\'s', () => {
 		expect(later).toEqual(['send', 'send', 'send']);
 	});
 });
+
+describe('an answer other than a 429 that carries a Retry-After', () => {
+	it('closes no gate: a 503 asking to wait holds only the call that met it, not the client\'s other calls', async () => {
+		useFakeClock();
+		const coordinator = createCoordinator(resolveCoordination({store: createMemoryStore()}));
+		const t0 = Date.now();
+		await coordinator.observe(scope(), sent(await coordinator.admit(scope())), {status: 503, code: 'SERVER_ERROR', retryAfterMs: 5000, body: undefined});
+		expect(await coordinator.admit(scope())).toMatchObject({kind: 'send', sentAt: t0});
+	});
+});
