@@ -1,27 +1,19 @@
 import type {EventEmitter} from 'node:events';
 import {Redis} from 'ioredis';
 import ky from 'ky';
-import {afterAll, afterEach, beforeAll, expect, it} from 'vitest';
+import {afterAll, beforeAll, expect, it} from 'vitest';
 import {createKnoudsFetch, isKnoudsError, KnoudsStoreError, knoudsRetry, type KnoudsFetch} from '../../../src/index.js';
 import {createRedisStore, type RedisClientLike} from '../../../src/redis/index.js';
 import {createKnoudsSimulator, type KnoudsSimulator} from '../../../src/testing/index.js';
 import {sendError, startServer} from '../server.js';
-import {eventually, ownRedis, slowProxy, startWorker, type ClientKind, type Worker, type WorkerJob} from './harness.js';
+import {eventually, ownRedis, slowProxy, startWorker, type ClientKind, type Worker, type WorkerJob, rateLimitedOnce, useCleanups} from './harness.js';
 import {clientKinds, describeRedis, freshPrefix, redisUrl, type TestClient} from './support.js';
 
 // What a client with a Redis store does when Redis fails, is slow or forgets its script, and what two
 // clients (or two processes, with clocks that disagree) on one prefix share: checked with each client
 // the store supports, against real servers.
 
-type Cleanup = () => unknown;
-let cleanups: Cleanup[] = [];
-afterEach(async () => {
-	const pending = cleanups.reverse();
-	cleanups = [];
-	for (const cleanup of pending) {
-		await cleanup();
-	}
-});
+const cleanup = useCleanups();
 
 let admin: Redis;
 beforeAll(() => {
@@ -41,13 +33,13 @@ const quiet = (client: RedisClientLike): void => {
 const connected = async (kind: string, url: string): Promise<TestClient> => {
 	const test = await clientKinds[kind]!(url);
 	quiet(test.client);
-	cleanups.push(test.close);
+	cleanup(test.close);
 	return test;
 };
 
 const simulator = async (): Promise<KnoudsSimulator> => {
 	const sim = await createKnoudsSimulator();
-	cleanups.push(async () => sim.close());
+	cleanup(async () => sim.close());
 	return sim;
 };
 
@@ -83,7 +75,7 @@ const watchRejections = (): unknown[] => {
 	};
 
 	process.on('unhandledRejection', listener);
-	cleanups.push(() => process.off('unhandledRejection', listener));
+	cleanup(() => process.off('unhandledRejection', listener));
 	return seen;
 };
 
@@ -115,7 +107,7 @@ for (const kind of Object.keys(clientKinds)) {
 	describeRedis(`A Redis store with ${kind}`, () => {
 		it('completes every call when Redis is killed mid-run, tells onStoreError, and shares through Redis again once it is back', async () => {
 			const redis = await ownRedis();
-			cleanups.push(redis.kill);
+			cleanup(redis.kill);
 			await redis.start();
 			const test = await connected(kind, redis.url);
 			const sim = await simulator();
@@ -144,7 +136,7 @@ for (const kind of Object.keys(clientKinds)) {
 			// rest after a failure is over and the client has reconnected, the latch is in Redis.
 			await redis.start();
 			const restarted = new Redis(redis.url);
-			cleanups.push(() => {
+			cleanup(() => {
 				restarted.disconnect();
 			});
 			let dead = 0;
@@ -164,7 +156,7 @@ for (const kind of Object.keys(clientKinds)) {
 
 		it('never hangs a call on a Redis that answers later than storeTimeout, and reports each timeout to onStoreError', async () => {
 			const proxy = await slowProxy(portOf(redisUrl));
-			cleanups.push(proxy.close);
+			cleanup(proxy.close);
 			const test = await connected(kind, proxy.url);
 			const sim = await simulator();
 			const rejections = watchRejections();
@@ -190,7 +182,7 @@ for (const kind of Object.keys(clientKinds)) {
 
 		it('fails a call with KnoudsStoreError, sending nothing, when Redis answers too late and failOnStoreError is set, through fetch and through ky', async () => {
 			const proxy = await slowProxy(portOf(redisUrl));
-			cleanups.push(proxy.close);
+			cleanup(proxy.close);
 			const test = await connected(kind, proxy.url);
 			const sim = await simulator();
 			const errors: unknown[] = [];
@@ -235,19 +227,9 @@ for (const kind of Object.keys(clientKinds)) {
 		it('holds another client\'s call on the same prefix until a 429\'s Retry-After has passed', async () => {
 			const prefix = freshPrefix();
 			const [a, b] = [await connected(kind, redisUrl), await connected(kind, redisUrl)];
-			const arrivals: Array<{client: string; at: number}> = [];
-			let tooManyAt: number | undefined;
-			const server = await startServer((request, response) => {
-				arrivals.push({client: String(request.headers['x-client']), at: Date.now()});
-				if (tooManyAt === undefined) {
-					tooManyAt = Date.now();
-					sendError(response, 429, 'RATE_LIMIT_EXCEEDED', {'retry-after': '1'});
-					return;
-				}
-
-				response.writeHead(200, {'content-type': 'application/json'}).end('{}');
-			});
-			cleanups.push(server.close);
+			const server = await rateLimitedOnce('1');
+			const {arrivals} = server;
+			cleanup(server.close);
 			const fetchA = createKnoudsFetch({store: createRedisStore({client: a.client, prefix})});
 			const apiB = knoudsRetry(ky.create({baseUrl: `${server.url}/`, headers: {'x-client': 'B'}}), {store: createRedisStore({client: b.client, prefix})});
 			const callA = fetchA(`${server.url}/run`, {method: 'POST', headers: {'x-client': 'A'}});
@@ -258,9 +240,9 @@ for (const kind of Object.keys(clientKinds)) {
 			expect(await callB).toEqual({});
 			const b1 = arrivals.filter(arrival => arrival.client === 'B');
 			expect(b1).toHaveLength(1);
-			expect(b1[0]!.at).toBeGreaterThanOrEqual(tooManyAt! + 1000);
+			expect(b1[0]!.at).toBeGreaterThanOrEqual(server.tooManyAt() + 1000);
 			// Let through once it passed, not held for long after.
-			expect(b1[0]!.at).toBeLessThan(tooManyAt! + 2500);
+			expect(b1[0]!.at).toBeLessThan(server.tooManyAt() + 2500);
 			expect(arrivals.map(arrival => arrival.client)).toEqual(expect.arrayContaining(['A', 'A', 'B']));
 		});
 
@@ -275,7 +257,7 @@ for (const kind of Object.keys(clientKinds)) {
 
 				response.writeHead(200, {'content-type': 'application/json'}).end('{}');
 			});
-			cleanups.push(server.close);
+			cleanup(server.close);
 			const fetchA = createKnoudsFetch({store: createRedisStore({client: a.client, prefix})});
 			const apiB = knoudsRetry(ky.create({baseUrl: `${server.url}/`}), {store: createRedisStore({client: b.client, prefix})});
 			expect((await fetchA(`${server.url}/run`, {method: 'POST', headers: {'x-api-key': 'dead-key'}})).status).toBe(401);
@@ -295,7 +277,7 @@ for (const kind of Object.keys(clientKinds)) {
 			const server = await startServer((_request, response) => {
 				sendError(response, 500, 'EXECUTION_FAILED');
 			});
-			cleanups.push(server.close);
+			cleanup(server.close);
 			const options = {retryBudget: {burst: 3, earn: 0.1}, random: () => 0};
 			const fetchA = createKnoudsFetch({...options, store: createRedisStore({client: a.client, prefix})});
 			const apiB = knoudsRetry(ky.create({baseUrl: `${server.url}/`}), {...options, store: createRedisStore({client: b.client, prefix})});
@@ -331,19 +313,8 @@ for (const kind of Object.keys(clientKinds)) {
 		});
 		it(`holds a process whose clock is ${secondSkew / 1000} s off until the Retry-After another process (${firstSkew / 1000} s off) met has passed, on Redis's clock`, async () => {
 			const prefix = freshPrefix();
-			const arrivals: number[] = [];
-			let tooManyAt: number | undefined;
-			const server = await startServer((_request, response) => {
-				arrivals.push(Date.now());
-				if (tooManyAt === undefined) {
-					tooManyAt = Date.now();
-					sendError(response, 429, 'RATE_LIMIT_EXCEEDED', {'retry-after': '2'});
-					return;
-				}
-
-				response.writeHead(200, {'content-type': 'application/json'}).end('{}');
-			});
-			cleanups.push(server.close);
+			const server = await rateLimitedOnce('2');
+			cleanup(server.close);
 			const job: WorkerJob = {prefix, url: server.url, path: '/run', key: 'sim-pro-key', calls: 1, concurrency: 1};
 			const [first, second] = workers!;
 			await Promise.all([first.ready, second.ready]);
@@ -358,11 +329,11 @@ for (const kind of Object.keys(clientKinds)) {
 			expect([one.ok, two.ok, one.storeErrors, two.storeErrors]).toEqual([1, 1, [], []]);
 			expect(two.gateHolds).toHaveLength(1);
 			// Both sent after the gate opened (Retry-After: 2 from the 429), the second not long after.
-			expect(arrivals).toHaveLength(3);
-			const [, ...after] = arrivals;
-			for (const at of after) {
-				expect(at).toBeGreaterThanOrEqual(tooManyAt! + 2000);
-				expect(at).toBeLessThan(tooManyAt! + 3500);
+			expect(server.arrivals).toHaveLength(3);
+			const [, ...after] = server.arrivals;
+			for (const {at} of after) {
+				expect(at).toBeGreaterThanOrEqual(server.tooManyAt() + 2000);
+				expect(at).toBeLessThan(server.tooManyAt() + 3500);
 			}
 		}, 30_000);
 	});

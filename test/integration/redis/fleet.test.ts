@@ -1,6 +1,6 @@
-import {afterAll, afterEach, beforeAll, expect, it} from 'vitest';
+import {afterAll, beforeAll, expect, it} from 'vitest';
 import {createKnoudsSimulator, scenarios, type KnoudsSimulator, type ScenarioInput, type SimulatorTier} from '../../../src/testing/index.js';
-import {recordingProxy, startWorker, type ClientKind, type RecordingProxy, type Worker, type WorkerJob, type WorkerSummary} from './harness.js';
+import {recordingProxy, startWorker, type ClientKind, type RecordingProxy, type Worker, type WorkerJob, type WorkerSummary, useCleanups} from './harness.js';
 import {describeRedis, freshPrefix, redisUrl} from './support.js';
 
 // A fleet: four Node processes, one with each Redis client the store supports, each making its calls
@@ -8,15 +8,7 @@ import {describeRedis, freshPrefix, redisUrl} from './support.js';
 // learns holds the others: the Retry-After gate, the retry budget and the configured pacer are the
 // fleet's, not each process's.
 
-type Cleanup = () => unknown;
-let cleanups: Cleanup[] = [];
-afterEach(async () => {
-	const pending = cleanups.reverse();
-	cleanups = [];
-	for (const cleanup of pending) {
-		await cleanup();
-	}
-});
+const cleanup = useCleanups();
 
 const kinds: readonly ClientKind[] = ['ioredis 6', 'node-redis 6', 'ioredis 5', 'node-redis 5'];
 
@@ -33,9 +25,9 @@ afterAll(async () => {
 // A simulator behind a proxy that logs when each request reached it.
 const api = async (scenario: ScenarioInput): Promise<{sim: KnoudsSimulator; proxy: RecordingProxy}> => {
 	const sim = await createKnoudsSimulator({scenario});
-	cleanups.push(async () => sim.close());
+	cleanup(async () => sim.close());
 	const proxy = await recordingProxy(sim.url);
-	cleanups.push(proxy.close);
+	cleanup(proxy.close);
 	return {sim, proxy};
 };
 

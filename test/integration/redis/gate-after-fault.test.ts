@@ -1,9 +1,8 @@
 import {Redis} from 'ioredis';
-import {afterEach, expect, it} from 'vitest';
+import {expect, it} from 'vitest';
 import {createKnoudsFetch} from '../../../src/index.js';
 import {createRedisStore} from '../../../src/redis/index.js';
-import {sendError, startServer} from '../server.js';
-import {eventually, slowProxy} from './harness.js';
+import {eventually, rateLimitedOnce, slowProxy, useCleanups} from './harness.js';
 import {describeRedis, freshPrefix, redisUrl} from './support.js';
 
 // A suspected bug, kept apart from the other Redis tests so that they stay green: a 429's Retry-After that
@@ -11,38 +10,20 @@ import {describeRedis, freshPrefix, redisUrl} from './support.js';
 // answers again, and the client's next call goes out while that Retry-After still runs. docs/redis.md says
 // the in-process state is never written to Redis; it does not say the client drops its own running wait.
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-	const pending = cleanups.reverse();
-	cleanups = [];
-	for (const cleanup of pending) {
-		await cleanup();
-	}
-});
+const cleanup = useCleanups();
 
 describeRedis('A client whose Redis failed while it met a 429', () => {
 	it('holds its next call for that Retry-After once Redis answers again', async () => {
 		const proxy = await slowProxy(Number(new URL(redisUrl).port || 6379));
-		cleanups.push(proxy.close);
+		cleanup(proxy.close);
 		const client = new Redis(proxy.url, {lazyConnect: true, maxRetriesPerRequest: 1});
 		client.on('error', () => undefined);
 		await client.connect();
-		cleanups.push(() => {
+		cleanup(() => {
 			client.disconnect();
 		});
-		const arrivals: number[] = [];
-		let tooManyAt: number | undefined;
-		const server = await startServer((_request, response) => {
-			arrivals.push(Date.now());
-			if (tooManyAt === undefined) {
-				tooManyAt = Date.now();
-				sendError(response, 429, 'RATE_LIMIT_EXCEEDED', {'retry-after': '4'});
-				return;
-			}
-
-			response.writeHead(200, {'content-type': 'application/json'}).end('{}');
-		});
-		cleanups.push(server.close);
+		const server = await rateLimitedOnce('4');
+		cleanup(server.close);
 		const errors: number[] = [];
 		let retrying = false;
 		const knoudsFetch = createKnoudsFetch({
@@ -74,9 +55,9 @@ describeRedis('A client whose Redis failed while it met a 429', () => {
 		// The second call's steps were Redis's, not in-process ones.
 		expect(errors).toHaveLength(failed);
 		expect((await first).status).toBe(200);
-		expect(arrivals).toHaveLength(3);
-		for (const at of arrivals.slice(1)) {
-			expect(at - tooManyAt!).toBeGreaterThanOrEqual(4000);
+		expect(server.arrivals).toHaveLength(3);
+		for (const {at} of server.arrivals.slice(1)) {
+			expect(at - server.tooManyAt()).toBeGreaterThanOrEqual(4000);
 		}
 	}, 20_000);
 });

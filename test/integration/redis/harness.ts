@@ -7,6 +7,8 @@ import {once} from 'node:events';
 import {Agent, createServer, request as httpRequest, type Server} from 'node:http';
 import {connect, createServer as createTcpServer, type AddressInfo, type Socket} from 'node:net';
 import {fileURLToPath} from 'node:url';
+import {afterEach} from 'vitest';
+import {sendError, startServer} from '../server.js';
 
 /** A port nothing listens on, as far as the system says now. */
 export const freePort = async (): Promise<number> => {
@@ -310,4 +312,53 @@ export const eventually = async (condition: () => boolean | Promise<boolean>, wi
 			setTimeout(resolve, everyMs);
 		});
 	}
+};
+
+/**
+Registers an `afterEach` that runs, newest first, whatever the test handed to the function it returns:
+servers, clients and proxies a test starts are closed however it ends.
+*/
+export const useCleanups = (): ((cleanup: () => unknown) => void) => {
+	let cleanups: Array<() => unknown> = [];
+	afterEach(async () => {
+		const pending = cleanups.reverse();
+		cleanups = [];
+		for (const cleanup of pending) {
+			await cleanup();
+		}
+	});
+	return cleanup => {
+		cleanups.push(cleanup);
+	};
+};
+
+/**
+A loopback API that answers its first request with a 429 asking to wait `retryAfter` seconds and every
+other with a 200 `{}`: when each request arrived (with its `x-client` header) and when the 429 went.
+*/
+export const rateLimitedOnce = async (retryAfter: string) => {
+	const arrivals: Array<{readonly client: string; readonly at: number}> = [];
+	let tooManyAt: number | undefined;
+	const server = await startServer((request, response) => {
+		arrivals.push({client: String(request.headers['x-client']), at: Date.now()});
+		if (tooManyAt === undefined) {
+			tooManyAt = Date.now();
+			sendError(response, 429, 'RATE_LIMIT_EXCEEDED', {'retry-after': retryAfter});
+			return;
+		}
+
+		response.writeHead(200, {'content-type': 'application/json'}).end('{}');
+	});
+	return {
+		...server,
+		arrivals,
+		/** When the 429 went; throws if none did yet. */
+		tooManyAt(): number {
+			if (tooManyAt === undefined) {
+				throw new Error('No request has met the 429 yet.');
+			}
+
+			return tooManyAt;
+		},
+	};
 };

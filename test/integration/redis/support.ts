@@ -4,6 +4,7 @@ import {Redis as IoRedis5} from 'ioredis5';
 import {createClient as createNodeRedis6} from 'redis';
 import {createClient as createNodeRedis5} from 'redis5';
 import {describe} from 'vitest';
+import {redisProblem} from '../../../demo/redis.ts';
 import type {RedisClientLike} from '../../../src/redis/index.js';
 
 /** The Redis server the tests use: `REDIS_URL`, or the one on this machine's default port. */
@@ -49,21 +50,8 @@ export const clientKinds: Readonly<Record<string, (url: string) => Promise<TestC
 /** A prefix no other test uses, so that tests sharing one server never see each other's keys. */
 export const freshPrefix = (): string => `knouds-test-${randomUUID()}`;
 
-const reachable = async (): Promise<string | undefined> => {
-	const client = new IoRedis6(redisUrl, {lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000});
-	client.on('error', () => undefined);
-	try {
-		await client.connect();
-		await client.ping();
-		return undefined;
-	} catch (error) {
-		return error instanceof Error ? error.message : String(error);
-	} finally {
-		client.disconnect();
-	}
-};
-
-const problem = await reachable();
+// The same probe the demo and the bench use: one connection, no reconnection.
+const problem = await redisProblem(redisUrl);
 if (problem !== undefined) {
 	if (process.env['CI'] === 'true') {
 		throw new Error(`The Redis tests need a Redis server at ${redisUrl} (REDIS_URL), and CI must have one: ${problem}`);
