@@ -70,11 +70,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 	// When the gates this client closed open, on its own clock: the latest end any of its 429s announced.
 	let ownGate = 0;
 
+	// The latches' own keys, read once a latch was seen: the key's digest is worked out only then.
 	const latchOps = async (attempt: AttemptScope): Promise<StoreOp[]> => {
-		if (!latchSeen) {
-			return [{op: 'absent', key: anyLatchKey}];
-		}
-
 		const scope = await keyScope(attempt.request.headers, attempt.request.url);
 		return latchesOn(pathOf(attempt.request.url)).map(name => ({op: 'absent', key: key('latch', name, scope)}));
 	};
@@ -117,7 +114,8 @@ export const createCoordinator = (config: ResolvedCoordination) => {
 			let paced = paceInterval === undefined;
 			let heldIn: number | undefined;
 			for (;;) {
-				const ops: StoreOp[] = checkLatches ? await latchOps(attempt) : [];
+				// Until a latch was seen, only the flag: no digest, and no wait for one, on every call's first attempt.
+				const ops: StoreOp[] = !checkLatches ? [] : latchSeen ? await latchOps(attempt) : [{op: 'absent', key: anyLatchKey}];
 				const latchCount = ops.length;
 				// A gate this client closed itself holds it whatever the store says: a 429 met while the store was
 				// down is known only here, and must not be forgotten when the store answers again.

@@ -97,6 +97,27 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 	const recordTtl = (limit: Limit, now: number): number => Math.max(memoryMs, limit.until - now + memoryMs);
 	const fresh = (now: number): Limit => ({until: 0, cycle: now, learned: undefined});
 
+	const gateOp: StoreOp = {op: 'absent', key: gateKey};
+	// A gate present at its last millisecond holds an attempt one more. One that is not a number is
+	// garbage: it is looked at again each second until it expires, as any gate does.
+	const gateWait: Plan['gateWait'] = (answer, index) => {
+		if (!answer.stopped || answer.results.length !== index + 1) {
+			return undefined;
+		}
+
+		const waitMs = Number(answer.results[index]) - answer.now;
+		return {kind: 'gate', waitMs: Number.isFinite(waitMs) ? Math.max(1, waitMs) : 1000};
+	};
+
+	const adopt = (text: string | number | undefined): void => {
+		const limit = typeof text === 'string' ? parseLimit(text) : undefined;
+		known = limit && {text: text as string, limit};
+		garbled = limit === undefined && text !== undefined;
+	};
+
+	// The plan of an attempt while the record is as last seen and nothing is learned: the same each time.
+	let unpaced: {readonly known: NonNullable<typeof known>; readonly plan: Plan} | undefined;
+
 	return {
 		/**
 		A step's share for an attempt: the operations that check the gate and the record, and pace the
@@ -106,24 +127,6 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 		it picks the cycle, which the step then paces.
 		*/
 		plan(now: number, clockKnown = true): Plan {
-			const gateOp: StoreOp = {op: 'absent', key: gateKey};
-			// A gate present at its last millisecond holds an attempt one more. One that is not a number is
-			// garbage: it is looked at again each second until it expires, as any gate does.
-			const gateWait: Plan['gateWait'] = (answer, index) => {
-				if (!answer.stopped || answer.results.length !== index + 1) {
-					return undefined;
-				}
-
-				const waitMs = Number(answer.results[index]) - answer.now;
-				return {kind: 'gate', waitMs: Number.isFinite(waitMs) ? Math.max(1, waitMs) : 1000};
-			};
-
-			const adopt = (text: string | number | undefined): void => {
-				const limit = typeof text === 'string' ? parseLimit(text) : undefined;
-				known = limit && {text: text as string, limit};
-				garbled = limit === undefined && text !== undefined;
-			};
-
 			if (garbled || known === undefined) {
 				const limit = fresh(now);
 				const value = JSON.stringify(limit);
@@ -142,7 +145,12 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 				};
 			}
 
-			const {text, limit} = known;
+			if (known.limit.learned === undefined && unpaced?.known === known) {
+				return unpaced.plan;
+			}
+
+			const current = known;
+			const {text, limit} = current;
 			const {learned} = limit;
 			const ops: StoreOp[] = [{op: 'expect', key: limitKey, value: text}];
 			const cycle = cycleAt(now, limit);
@@ -156,7 +164,7 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 				ops.push({op: 'get', key: keys.grown}, {op: 'pace', key: keys.pace, intervalMs: 1 / rate, burst: learned.admitted, max, ttlMs: cycleTtl(now, cycle, learned.windowMs)});
 			}
 
-			return {
+			const plan: Plan = {
 				gate: gateOp,
 				gateWait,
 				ops,
@@ -180,6 +188,11 @@ export const createWindow = (key: (...parts: ReadonlyArray<string | number>) => 
 					return {kind: 'send', sentAt: at, cycle, windowMs: learned.windowMs, paced: heldIn === cycle};
 				},
 			};
+			if (learned === undefined) {
+				unpaced = {known: current, plan};
+			}
+
+			return plan;
 		},
 
 		/** The operations that count an attempt the server admitted (any answer but a 429), and, if the pacer held it, as evidence for a faster pace. */

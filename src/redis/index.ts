@@ -98,6 +98,8 @@ const words = (op: StoreOp, ttl: (ms: number) => string): string[] => {
 
 const numeric = new Set<StoreOp['op']>(['add', 'take', 'reserve', 'pace']);
 
+const notTheAnswer = 'Redis answered the step with something that is not the script\'s answer.';
+
 // Strings as Redis sent them: as text, as bytes (a client that returns buffers), or as numbers (a client
 // that maps replies); `null` for an absent key.
 const text = (value: unknown): string | undefined => {
@@ -113,7 +115,7 @@ const text = (value: unknown): string | undefined => {
 		return String(value);
 	}
 
-	throw new Error('Redis answered the step with something that is not the script\'s answer.');
+	throw new Error(notTheAnswer);
 };
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
@@ -168,7 +170,7 @@ export const createRedisStore = (options: RedisStoreOptions): KnoudsStore => {
 			}
 
 			if (!Array.isArray(reply) || reply.length < 2) {
-				throw new Error('Redis answered the step with something that is not the script\'s answer.');
+				throw new Error(notTheAnswer);
 			}
 
 			const [now, stopped, ...results] = reply as unknown[];
